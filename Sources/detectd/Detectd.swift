@@ -1,0 +1,48 @@
+import Foundation
+import Torch
+
+/// The `detectd` executable: parses the subcommand and maps every failure to a message and an exit code.
+@main
+enum Detectd {
+    static let version = "0.1.0"
+
+    static let usage = """
+        usage: detectd <command> [options]
+
+        commands:
+          inspect [--json] FILE   list the tensors and metadata of a weights file (.safetensors or .pt)
+          version                 print the version
+          help                    print this text
+
+        Exit codes: 0 success, 64 bad command line, 65 malformed input file, 66 missing input,
+        70 internal error, 73 cannot create output, 74 I/O error.
+        """
+
+    static func main() {
+        let logger = Logger()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            try run(arguments)
+        } catch {
+            logger.error("command failed", ["reason": error.message, "exit.code": "\(error.exitCode.rawValue)"])
+            exit(error.exitCode.rawValue)
+        }
+    }
+
+    static func run(_ arguments: [String]) throws(CommandError) {
+        guard let command = arguments.first else {
+            throw .usage("no command given\n\n\(usage)")
+        }
+        let rest = Array(arguments.dropFirst())
+        switch command {
+        case "inspect":
+            try InspectCommand.run(rest)
+        case "version", "--version":
+            print("detectd \(version)")
+        case "help", "--help", "-h":
+            print(usage)
+        default:
+            throw .usage("unknown command '\(command)'\n\n\(usage)")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Set-up and entry point for detectd on Debian 12, as root, with the Swift toolchain on PATH.
+#
+#   ./setup.sh run    install what is missing, build in release mode, run the main job on the bundled default
+#   ./setup.sh test   install what is missing, then run the whole test suite (what CI runs)
+#
+# Idempotent: packages already present are not reinstalled, the venv is rebuilt only when its requirements change.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+root=$(pwd)
+
+debian_packages=(
+    libtorch-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libsystemd-dev
+    pkg-config ffmpeg python3 python3-venv
+)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+install_debian_packages() {
+    local missing=()
+    for package in "${debian_packages[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$package")
+        fi
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        return
+    fi
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# Python tools for tests and benchmarks only (the product itself needs no Python), in .venv.
+install_python_tools() {
+    local stamp=.venv/requirements.stamp
+    if [ -f "$stamp" ] && cmp -s "$stamp" requirements-test.txt; then
+        return
+    fi
+    log "creating .venv with the test tools of requirements-test.txt"
+    python3 -m venv .venv
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt >&2
+    cp requirements-test.txt "$stamp"
+}
+
+check_shared() {
+    if [ ! -d "$root/../shared/yolov7" ]; then
+        log "warning: ../shared/yolov7 is missing; fixture tests will fail"
+    fi
+}
+
+run_main_job() {
+    swift build -c release --product detectd >&2
+    local detectd=.build/release/detectd
+    "$detectd" --help >&2
+    "$detectd" inspect Models/example.safetensors
+}
+
+run_tests() {
+    check_shared
+    log "checking formatting (swift format lint --strict)"
+    swift format lint --strict --recursive Sources Tests Benchmarks
+    log "building and running the test suite"
+    export DETECTD_PYTHON="$root/.venv/bin/python"
+    swift build --build-tests >&2
+    swift test --skip-build
+}
+
+case "${1:-}" in
+run)
+    install_debian_packages
+    run_main_job
+    ;;
+test)
+    install_debian_packages
+    install_python_tools
+    run_tests
+    ;;
+*)
+    echo "usage: $0 run|test" >&2
+    exit 64
+    ;;
+esac
