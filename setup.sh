@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 root=$(pwd)
 
 debian_packages=(
-    libtorch-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libsystemd-dev
+    libtorch-dev libdnnl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libsystemd-dev
     pkg-config ffmpeg python3 python3-venv
 )
 

@@ -4,6 +4,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <cmath>
 #include <cstring>
 
 using ctorch::emit;
@@ -118,6 +119,15 @@ void apply_binary_(ct_binary_op op, at::Tensor &a, const Other &b) {
     default: break;
     }
     throw std::invalid_argument("in-place binary op " + std::to_string(static_cast<int>(op)) + " is not available");
+}
+
+// An integral value applied to an integer tensor stays integral, so that in-place updates keep the type.
+at::Scalar scalar_for(const at::Tensor &tensor, double value) {
+    bool is_whole = std::nearbyint(value) == value;
+    if (is_whole && at::isIntegralType(tensor.scalar_type(), /*includeBool=*/false)) {
+        return at::Scalar(static_cast<int64_t>(value));
+    }
+    return at::Scalar(value);
 }
 
 std::vector<at::Tensor> tensor_list(const ct_tensor *handles, int64_t count) {
@@ -390,7 +400,7 @@ extern "C" int ct_binary(ct_binary_op op, ct_tensor a, ct_tensor b, ct_tensor *o
 }
 
 extern "C" int ct_binary_scalar(ct_binary_op op, ct_tensor a, double scalar, ct_tensor *out) {
-    return guarded([&] { emit(out, apply_binary(op, tensor_of(a), at::Scalar(scalar))); });
+    return guarded([&] { emit(out, apply_binary(op, tensor_of(a), scalar_for(tensor_of(a), scalar))); });
 }
 
 extern "C" int ct_scalar_binary(ct_binary_op op, double scalar, ct_tensor b, ct_tensor *out) {
@@ -423,7 +433,7 @@ extern "C" int ct_binary_(ct_binary_op op, ct_tensor a, ct_tensor b) {
 extern "C" int ct_binary_scalar_(ct_binary_op op, ct_tensor a, double scalar) {
     return guarded([&] {
         auto target = tensor_of(a);
-        apply_binary_(op, target, at::Scalar(scalar));
+        apply_binary_(op, target, scalar_for(target, scalar));
     });
 }
 

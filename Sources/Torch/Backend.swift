@@ -23,16 +23,19 @@ func makeTensor(
     return Tensor(owning: handle)
 }
 
-/// Lends `values` as `int64_t` to a C call.
+/// Lends `values` as `int64_t` to a C call, from stack memory (no heap allocation per call).
 @inline(__always)
 func withInt64s<R>(_ values: [Int], _ body: (UnsafePointer<Int64>, Int64) throws(TorchError) -> R) throws(TorchError)
     -> R
 {
-    // One spare element keeps the buffer non-empty, so it always has an address to lend.
-    let converted = values.map { Int64($0) } + [0]
-    return try converted.withUnsafeBufferPointer { buffer throws(TorchError) -> R in
-        try body(buffer.baseAddress!, Int64(values.count))
+    let result = withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(values.count, 1)) { buffer in
+        for (index, value) in values.enumerated() {
+            buffer[index] = Int64(value)
+        }
+        // At least one element is allocated, so the buffer always has an address to lend.
+        return Result { () throws(TorchError) in try body(UnsafePointer(buffer.baseAddress!), Int64(values.count)) }
     }
+    return try result.get()
 }
 
 /// Lends the handles of `tensors` to a C call; the tensors stay alive for the call.

@@ -1,3 +1,4 @@
+import Detector
 import Torch
 
 /// A failure that ends a command, with the message for stderr and the exit code.
@@ -20,6 +21,34 @@ struct CommandError: Error {
         case .unreadableFile: exitCode = .noInput
         case .unwritableFile: exitCode = .cannotCreate
         case .backend, .invalidArgument: exitCode = .software
+        }
+    }
+
+    /// The failure for a Detector error: bad or unfitting weights exit 65, missing ones 66.
+    init(_ error: DetectorError) {
+        switch error {
+        case .weights(let torch): self.init(torch)
+        case .incompatibleWeights: self.init(message: error.description, exitCode: .dataError)
+        case .backend(let torch): self.init(message: torch.description, exitCode: .software)
+        case .invalidArgument: self.init(message: error.description, exitCode: .usage)
+        }
+    }
+
+    /// Runs `body`, turning a Torch error into a command failure.
+    static func wrap<R>(_ body: () throws(TorchError) -> R) throws(CommandError) -> R {
+        do {
+            return try body()
+        } catch {
+            throw CommandError(error)
+        }
+    }
+
+    /// Runs `body`, turning a Detector error into a command failure.
+    static func wrap<R>(_ body: () throws(DetectorError) -> R) throws(CommandError) -> R {
+        do {
+            return try body()
+        } catch {
+            throw CommandError(error)
         }
     }
 

@@ -11,6 +11,14 @@ enum Detectd {
 
         commands:
           inspect [--json] FILE   list the tensors and metadata of a weights file (.safetensors or .pt)
+          forward --weights W --input IN --output OUT
+                                  run a model on a reference input, write raw head outputs (parity checks)
+          convert IN OUT.safetensors [--names a,b,c]
+                                  write detectd's model file from an upstream .pt, a state_dict or a model file
+          create-model --arch A [--width W] [--depth D] --names a,b OUT
+                                  write a randomly initialised model file
+          bench --weights W [--imgsz N] [--threads T] [--iterations K] [--json]
+                                  time the inference forward pass
           version                 print the version
           help                    print this text
 
@@ -37,6 +45,14 @@ enum Detectd {
         switch command {
         case "inspect":
             try InspectCommand.run(rest)
+        case "forward":
+            try ForwardCommand.run(rest)
+        case "bench":
+            try BenchCommand.run(rest)
+        case "convert":
+            try ConvertCommand.run(rest)
+        case "create-model":
+            try CreateModelCommand.run(rest)
         case "version", "--version":
             print("detectd \(version)")
         case "help", "--help", "-h":

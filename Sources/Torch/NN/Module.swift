@@ -40,7 +40,12 @@ open class Module {
     /// Adds a learnable tensor under `name` and returns its slot.
     @discardableResult
     public func registerParameter(_ name: String, _ value: Tensor) -> Parameter {
-        let parameter = Parameter(value)
+        registerParameter(name, Parameter(value))
+    }
+
+    /// Adds an existing parameter slot under `name` (for subclasses that keep typed references to their slots).
+    @discardableResult
+    public func registerParameter(_ name: String, _ parameter: Parameter) -> Parameter {
         parameters.append((name, parameter))
         return parameter
     }
@@ -48,7 +53,12 @@ open class Module {
     /// Adds a state tensor under `name` and returns its slot.
     @discardableResult
     public func registerBuffer(_ name: String, _ value: Tensor) -> Buffer {
-        let buffer = Buffer(value)
+        registerBuffer(name, Buffer(value))
+    }
+
+    /// Adds an existing buffer slot under `name`.
+    @discardableResult
+    public func registerBuffer(_ name: String, _ buffer: Buffer) -> Buffer {
         buffers.append((name, buffer))
         return buffer
     }

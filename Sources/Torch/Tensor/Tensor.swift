@@ -36,18 +36,20 @@ public final class Tensor: @unchecked Sendable {
     /// The distance between neighbours of each dimension, in elements (`ct_tensor_strides`).
     public var strides: [Int] { dimensions(ct_tensor_strides) }
 
-    /// Reads one value per dimension through a CTorch call that reports the true rank.
+    /// Reads one value per dimension through a CTorch call that reports the true rank, using stack memory for
+    /// ranks up to 8 (all detectd uses) and a second call for larger ones.
     private func dimensions(
         _ read: (ct_tensor, UnsafeMutablePointer<Int64>, Int64, UnsafeMutablePointer<Int64>) -> Int32
     ) -> [Int] {
         var rank: Int64 = 0
-        var values = [Int64](repeating: 0, count: 8)
-        Self.expectSuccess(read(handle, &values, Int64(values.count), &rank))
-        if rank > values.count {
-            values = [Int64](repeating: 0, count: Int(rank))
-            Self.expectSuccess(read(handle, &values, rank, &rank))
+        let small = withUnsafeTemporaryAllocation(of: Int64.self, capacity: 8) { buffer -> [Int]? in
+            Self.expectSuccess(read(handle, buffer.baseAddress!, 8, &rank))
+            return rank <= 8 ? (0..<Int(rank)).map { Int(buffer[$0]) } : nil
         }
-        return values.prefix(Int(rank)).map { Int($0) }
+        if let small { return small }
+        var values = [Int64](repeating: 0, count: Int(rank))
+        Self.expectSuccess(read(handle, &values, rank, &rank))
+        return values.map { Int($0) }
     }
 
     /// The number of dimensions (`ct_tensor_dim`).

@@ -15,9 +15,11 @@ public enum AtomicFile {
     /// Writes `data` to `path`, atomically replacing any existing file.
     ///
     /// - Throws: `TorchError.unwritableFile` with the system's error text when a step fails.
-    public static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { writer in
-            try writer.write(data)
+    public static func write(_ data: Data, to path: String) throws(TorchError) {
+        try TorchError.converting({ .unwritableFile(path: path, reason: "\($0)") }) {
+            try write(to: path) { writer in
+                try writer.write(data)
+            }
         }
     }
 

@@ -49,7 +49,13 @@ public struct PyTorchCheckpoint: Sendable {
     ///   - halfToFloat: When true, every `float16` and `bfloat16` tensor is converted to `float32`.
     /// - Throws: `TorchError.unreadableFile` when the file cannot be read, `TorchError.malformedFile` when its
     ///   content is not a valid checkpoint of a supported layout.
-    public static func read(path: String, halfToFloat: Bool = false) throws -> PyTorchCheckpoint {
+    public static func read(path: String, halfToFloat: Bool = false) throws(TorchError) -> PyTorchCheckpoint {
+        try TorchError.converting({ .malformedFile(path: path, reason: "\($0)") }) {
+            try readUnchecked(path: path, halfToFloat: halfToFloat)
+        }
+    }
+
+    private static func readUnchecked(path: String, halfToFloat: Bool) throws -> PyTorchCheckpoint {
         // TODO: the legacy (pre-1.6, non-zip) torch.save format and TorchScript archives are not supported.
         let fail = { (reason: String) in TorchError.malformedFile(path: path, reason: reason) }
         let archive = try ZipArchive(path: path)

@@ -58,9 +58,10 @@ public struct SafetensorsFile: Sendable {
     ///   `TorchError.malformedFile` when its content breaks the format.
     // TODO: duplicate keys in the JSON header are not detected; JSONSerialization keeps the last one.
     // TODO: holes between tensors and bytes after the last tensor are accepted (the reference rejects them).
-    public init(path: String) throws {
-        let contents = try Self.map(path)
-        let (metadata, tensors) = try Self.parse(contents, path: path)
+    public init(path: String) throws(TorchError) {
+        let (metadata, tensors) = try TorchError.converting({ .malformedFile(path: path, reason: "\($0)") }) {
+            try Self.parse(try Self.map(path), path: path)
+        }
         self.metadata = metadata
         self.tensors = tensors
         var indexByName: [String: Int] = [:]
@@ -83,7 +84,15 @@ public struct SafetensorsFile: Sendable {
     /// - Throws: `TorchError.invalidArgument` when a name repeats or is `__metadata__`, a dimension is negative,
     ///   or a tensor's byte count does not match its shape and dtype; `TorchError.unwritableFile` when the file
     ///   cannot be written.
-    public static func write(_ tensors: [StoredTensor], metadata: [String: String] = [:], to path: String) throws {
+    public static func write(_ tensors: [StoredTensor], metadata: [String: String] = [:], to path: String)
+        throws(TorchError)
+    {
+        try TorchError.converting({ .unwritableFile(path: path, reason: "\($0)") }) {
+            try writeUnchecked(tensors, metadata: metadata, to: path)
+        }
+    }
+
+    private static func writeUnchecked(_ tensors: [StoredTensor], metadata: [String: String], to path: String) throws {
         var names = Set<String>()
         var entries: [String] = []
         var offset = 0

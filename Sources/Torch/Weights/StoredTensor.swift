@@ -82,3 +82,18 @@ public enum TorchError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension TorchError {
+    /// Runs `body`, passing a `TorchError` through and turning any other error into `convert(error)`.
+    ///
+    /// Lets the format readers, which are written against untyped `throws`, offer typed public entry points.
+    static func converting<R>(_ convert: (any Error) -> TorchError, _ body: () throws -> R) throws(TorchError) -> R {
+        do {
+            return try body()
+        } catch let error as TorchError {
+            throw error
+        } catch {
+            throw convert(error)
+        }
+    }
+}

@@ -26,30 +26,24 @@ public struct WeightsFile: Sendable {
     ///   content is not a weights file detectd understands, with the reason.
     public static func read(path: String, halfToFloat: Bool = false) throws(TorchError) -> WeightsFile {
         let prefix = try leadingBytes(of: path, count: 9)
-        do {
-            if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-                let checkpoint = try PyTorchCheckpoint.read(path: path, halfToFloat: halfToFloat)
-                return WeightsFile(
-                    path: path, format: .pytorch, metadata: checkpoint.metadata, tensors: checkpoint.tensors)
-            }
-            // Legacy torch.save output opens with a pickled magic number: PROTO 2, LONG1 of ten bytes.
-            if prefix.starts(with: [0x80, 0x02, 0x8A, 0x0A]) {
-                throw TorchError.malformedFile(
-                    path: path,
-                    reason: "this is PyTorch's legacy (pre-1.6) pickle format, which detectd does not read; "
-                        + "re-save it with torch.save in the default zip format")
-            }
-            if prefix.count < 9 || prefix[8] != UInt8(ascii: "{") {
-                throw TorchError.malformedFile(
-                    path: path, reason: "neither a safetensors file nor a PyTorch zip checkpoint (unknown first bytes)")
-            }
-            let file = try SafetensorsFile(path: path)
-            return WeightsFile(path: path, format: .safetensors, metadata: file.metadata, tensors: file.tensors)
-        } catch let error as TorchError {
-            throw error
-        } catch {
-            throw TorchError.malformedFile(path: path, reason: "\(error)")
+        if prefix.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            let checkpoint = try PyTorchCheckpoint.read(path: path, halfToFloat: halfToFloat)
+            return WeightsFile(
+                path: path, format: .pytorch, metadata: checkpoint.metadata, tensors: checkpoint.tensors)
         }
+        // Legacy torch.save output opens with a pickled magic number: PROTO 2, LONG1 of ten bytes.
+        if prefix.starts(with: [0x80, 0x02, 0x8A, 0x0A]) {
+            throw TorchError.malformedFile(
+                path: path,
+                reason: "this is PyTorch's legacy (pre-1.6) pickle format, which detectd does not read; "
+                    + "re-save it with torch.save in the default zip format")
+        }
+        if prefix.count < 9 || prefix[8] != UInt8(ascii: "{") {
+            throw TorchError.malformedFile(
+                path: path, reason: "neither a safetensors file nor a PyTorch zip checkpoint (unknown first bytes)")
+        }
+        let file = try SafetensorsFile(path: path)
+        return WeightsFile(path: path, format: .safetensors, metadata: file.metadata, tensors: file.tensors)
     }
 
     /// The first `count` bytes of the file (fewer when it is shorter).
