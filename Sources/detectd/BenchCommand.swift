@@ -1,0 +1,88 @@
+import Detector
+import Foundation
+import Torch
+
+/// `detectd bench`: forward latency of the inference path on batch 1 after warm-up.
+enum BenchCommand {
+    static let usage = """
+        usage: detectd bench --weights W [--imgsz N] [--height H] [--threads T] [--iterations K] [--warmup K]
+                             [--json]
+
+        Times the folded inference forward pass (BatchNorm folded, channels-last) on one random image of
+        N x N (or H x N with --height) and prints min/median/max milliseconds and peak resident memory.
+        """
+
+    static func run(_ arguments: [String]) throws(CommandError) {
+        let parsed = try Arguments(
+            arguments, valueOptions: ["weights", "imgsz", "height", "threads", "iterations", "warmup"],
+            flagOptions: ["json", "help"])
+        if parsed.has("help") {
+            print(usage)
+            return
+        }
+        guard let weights = parsed.value("weights"), parsed.positionals.isEmpty else {
+            throw .usage("bench needs --weights\n\n\(usage)")
+        }
+        let size = try parsed.integer("imgsz", default: 320, in: 32...4096)
+        let height = try parsed.integer("height", default: size, in: 32...4096)
+        let threads = try parsed.integer("threads", default: 2, in: 1...256)
+        let iterations = try parsed.integer("iterations", default: 50, in: 1...100_000)
+        let warmup = try parsed.integer("warmup", default: 5, in: 0...10_000)
+        guard size % 32 == 0, height % 32 == 0 else {
+            throw .usage("--imgsz and --height must be multiples of 32")
+        }
+
+        let loaded = try CommandError.wrap { () throws(DetectorError) in try ModelLoader.load(path: weights) }
+        let times = try CommandError.wrap { () throws(TorchError) -> [Double] in
+            try TorchRuntime.setThreadCount(threads)
+            let isChannelsLast = ProcessInfo.processInfo.environment["DETECTD_LAYOUT"] != "nchw"
+            let model = try InferenceModel(folding: loaded.model, info: loaded.info, isChannelsLast: isChannelsLast)
+            let input = try Tensor.rand([1, 3, height, size])
+            for _ in 0..<warmup {
+                _ = try model.forward(input)
+            }
+            if ProcessInfo.processInfo.environment["DETECTD_PROFILE"] != nil {
+                for (label, milliseconds) in try model.profile(input, iterations: iterations) {
+                    FileHandle.standardError.write(Data("profile \(label): \(milliseconds) ms\n".utf8))
+                }
+            }
+            var times: [Double] = []
+            let clock = ContinuousClock()
+            for _ in 0..<iterations {
+                let start = clock.now
+                _ = try model.forward(input)
+                let elapsed = start.duration(to: clock.now)
+                times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
+            }
+            return times.sorted()
+        }
+        let summary: [String: Any] = [
+            "forward_ms": [
+                "min": rounded(times[0]), "median": rounded(times[times.count / 2]), "max": rounded(times[times.count - 1]),
+            ],
+            "imgsz": size, "height": height, "threads": threads, "iterations": iterations,
+            "model": loaded.info.architecture.name, "peak_rss_mb": rounded(peakResidentMegabytes()),
+        ]
+        if parsed.has("json") {
+            try JSONOutput.write(summary)
+        } else {
+            print(
+                "\(loaded.info.architecture.name) \(height)x\(size) threads=\(threads): forward min \(rounded(times[0])) ms, "
+                    + "median \(rounded(times[times.count / 2])) ms, max \(rounded(times[times.count - 1])) ms, "
+                    + "peak RSS \(rounded(peakResidentMegabytes())) MB")
+        }
+    }
+
+    private static func rounded(_ value: Double) -> Double {
+        (value * 1000).rounded() / 1000
+    }
+
+    /// VmHWM from /proc/self/status: the most resident memory this process has had, in MB.
+    static func peakResidentMegabytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kilobytes / 1024
+    }
+}
