@@ -21,5 +21,11 @@ static inline int cffmpeg_error_exit(void) { return AVERROR_EXIT; }
 static inline int cffmpeg_error_timedout(void) { return AVERROR(ETIMEDOUT); }
 /// AV_NOPTS_VALUE: no timestamp.
 static inline int64_t cffmpeg_nopts_value(void) { return AV_NOPTS_VALUE; }
+/// AVERROR_INVALIDDATA: the input (a packet, a file) is corrupt or not what it claims to be.
+static inline int cffmpeg_error_invaliddata(void) { return AVERROR_INVALIDDATA; }
+/// AVERROR_STREAM_NOT_FOUND: av_find_best_stream found no stream of the wanted type.
+static inline int cffmpeg_error_stream_not_found(void) { return AVERROR_STREAM_NOT_FOUND; }
+/// AVERROR_PATCHWELCOME: a feature FFmpeg does not implement, which is also what damaged headers look like.
+static inline int cffmpeg_error_patchwelcome(void) { return AVERROR_PATCHWELCOME; }
 
 #endif
