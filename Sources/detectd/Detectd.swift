@@ -13,6 +13,8 @@ enum Detectd {
           inspect [--json] FILE   list the tensors and metadata of a weights file (.safetensors or .pt)
           forward --weights W --input IN --output OUT
                                   run a model on a reference input, write raw head outputs (parity checks)
+          predict --weights W [--imgsz N] [--conf C] [--iou I] IMAGE...
+                                  detect objects in images, one JSON line per image
           convert IN OUT.safetensors [--names a,b,c]
                                   write detectd's model file from an upstream .pt, a state_dict or a model file
           create-model --arch A [--width W] [--depth D] --names a,b OUT
@@ -49,6 +51,8 @@ enum Detectd {
             try ForwardCommand.run(rest)
         case "bench":
             try BenchCommand.run(rest)
+        case "predict":
+            try PredictCommand.run(rest)
         case "convert":
             try ConvertCommand.run(rest)
         case "create-model":
