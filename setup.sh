@@ -13,6 +13,9 @@ root=$(pwd)
 debian_packages=(
     libtorch-dev libdnnl-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libsystemd-dev
     pkg-config ffmpeg python3 python3-venv
+    # Test-only: a real RTSP server on loopback (GStreamer's, driven from Debian's Python).
+    gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+    gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools python3-gi
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
