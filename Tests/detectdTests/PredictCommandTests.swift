@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-@Suite("detectd predict, end to end")
+@Suite(
+    "detectd predict, end to end",
+    .enabled(if: OutputSchema.python != nil, "DETECTD_PYTHON is not set: run through ./setup.sh test"))
 struct PredictCommandTests {
     static let bccd = Fixtures.repository.deletingLastPathComponent()
         .appendingPathComponent("shared/datasets/bccd/BCCD/JPEGImages")
@@ -35,6 +37,7 @@ struct PredictCommandTests {
             #expect(score >= 0.003 && score <= 1)
             #expect(["class0", "class1", "class2"].contains(detection["class"] as? String ?? ""))
         }
+        #expect(try OutputSchema.problems(in: result.stdout) == [])
         // The same image twice gives the same detections.
         #expect(NSArray(array: detections).isEqual(to: lines[1]["detections"] as? [Any] ?? []))
     }
