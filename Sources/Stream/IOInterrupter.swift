@@ -19,6 +19,8 @@ public final class IOInterrupter: Sendable {
     private let deadline = Atomic<UInt64>(.max)
     /// Set once by ``cancel()``; never cleared.
     private let cancelled = Atomic<Bool>(false)
+    /// Set when the callback told FFmpeg to stop since the last ``arm(timeout:)``.
+    private let hasFired = Atomic<Bool>(false)
 
     /// A disarmed, uncancelled interrupter.
     public init() {}
@@ -40,6 +42,7 @@ public final class IOInterrupter: Sendable {
     func arm(timeout: Duration) {
         let (seconds, attoseconds) = timeout.components
         let nanoseconds = UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds / 1_000_000_000))
+        hasFired.store(false, ordering: .relaxed)
         deadline.store(Self.monotonicNanoseconds() &+ nanoseconds, ordering: .relaxed)
     }
 
@@ -51,13 +54,21 @@ public final class IOInterrupter: Sendable {
     /// The error for a blocking call that returned `status`, when the interrupter or a protocol timeout stopped
     /// it: ``FFmpegError/interrupted(url:)`` after ``cancel()``, ``FFmpegError/timedOut(url:timeout:)`` at the
     /// deadline or on `AVERROR(ETIMEDOUT)`; nil for any other status.
+    ///
+    /// Some demuxers pass the callback's "stop" on as another error (FFmpeg 5.1's RTSP demuxer reports an
+    /// interrupted reply as `AVERROR_INVALIDDATA`), so any failure after the callback fired counts as
+    /// interrupted or timed out too.
     func error(for status: Int32, url: String, timeout: Duration) -> FFmpegError? {
         switch status {
         case cffmpeg_error_exit() where isCancelled: .interrupted(url: url)
         case cffmpeg_error_exit(), cffmpeg_error_timedout(): .timedOut(url: url, timeout: timeout)
+        case _ where hasInterrupted: isCancelled ? .interrupted(url: url) : .timedOut(url: url, timeout: timeout)
         default: nil
         }
     }
+
+    /// Whether the callback told FFmpeg to stop since the deadline was last armed.
+    var hasInterrupted: Bool { hasFired.load(ordering: .relaxed) }
 
     /// The callback FFmpeg polls (`AVIOInterruptCB`), with this object, unretained, as its opaque pointer.
     ///
@@ -67,7 +78,9 @@ public final class IOInterrupter: Sendable {
             callback: { opaque in
                 guard let opaque else { return 0 }
                 let interrupter = Unmanaged<IOInterrupter>.fromOpaque(opaque).takeUnretainedValue()
-                return interrupter.shouldInterrupt ? 1 : 0
+                guard interrupter.shouldInterrupt else { return 0 }
+                interrupter.hasFired.store(true, ordering: .relaxed)
+                return 1
             },
             opaque: Unmanaged.passUnretained(self).toOpaque())
     }

@@ -179,25 +179,37 @@ public final class MediaSource {
     ///   ``FFmpegError/interrupted(url:)`` after a cancel, ``FFmpegError/call(function:code:message:)`` for
     ///   any other failure (a broken connection, a damaged container).
     public func readPacket(into packet: Packet) throws(FFmpegError) -> Bool {
-        interrupter.arm(timeout: options.ioTimeout)
+        try readPacket(into: packet, timeout: options.ioTimeout)
+    }
+
+    /// Reads the next packet of the video stream into `packet`, as ``readPacket(into:)`` does, but gives up
+    /// after `timeout` instead of ``Options/ioTimeout``: a stream reader passes the time left before it calls
+    /// the stream stalled.
+    ///
+    /// - Throws: ``FFmpegError/timedOut(url:timeout:)`` (with this `timeout`) when no packet came in time,
+    ///   or any error of ``readPacket(into:)``.
+    public func readPacket(into packet: Packet, timeout: Duration) throws(FFmpegError) -> Bool {
+        interrupter.arm(timeout: timeout)
         defer { interrupter.disarm() }
         while true {
             packet.unref()
             let status = av_read_frame(context, packet.pointer)
             if status == cffmpeg_error_eof() {
+                // A demuxer may report an interrupted read as the end; it is not the end of the input.
+                if let error = interrupter.error(for: status, url: url, timeout: timeout) { throw error }
                 return false
             }
             if status == cffmpeg_error_eagain() {
                 // Only non-blocking inputs say "try again"; the armed deadline still bounds how long we try.
                 guard !interrupter.shouldInterrupt else {
-                    throw interrupter.error(for: cffmpeg_error_exit(), url: url, timeout: options.ioTimeout)
+                    throw interrupter.error(for: cffmpeg_error_exit(), url: url, timeout: timeout)
                         ?? .interrupted(url: url)
                 }
                 usleep(1_000)
                 continue
             }
             guard status >= 0 else {
-                throw interrupter.error(for: status, url: url, timeout: options.ioTimeout)
+                throw interrupter.error(for: status, url: url, timeout: timeout)
                     ?? FFmpegError(code: status, function: "av_read_frame")
             }
             if packet.streamIndex == videoStreamIndex {

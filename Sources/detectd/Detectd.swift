@@ -10,6 +10,9 @@ enum Detectd {
         usage: detectd <command> [options]
 
         commands:
+          [run] --weights W [OPTIONS] SOURCE...
+                                  the daemon: detections for RTSP/HTTP/HLS streams, files, image folders
+                                  (detectd run --help for the options)
           inspect [--json] FILE   list the tensors and metadata of a weights file (.safetensors or .pt)
           forward --weights W --input IN --output OUT
                                   run a model on a reference input, write raw head outputs (parity checks)
@@ -61,8 +64,14 @@ enum Detectd {
             print("detectd \(version)")
         case "help", "--help", "-h":
             print(usage)
+        case "run":
+            try RunCommand.run(rest)
         default:
-            throw .usage("unknown command '\(command)'\n\n\(usage)")
+            // `detectd [OPTIONS] SOURCE...`: anything that is not a command starts the daemon.
+            guard command.hasPrefix("-") || command.contains("/") || command.contains("=") else {
+                throw .usage("unknown command '\(command)'\n\n\(usage)")
+            }
+            try RunCommand.run(arguments)
         }
     }
 }

@@ -9,14 +9,21 @@ final class JSONLineOutput: PipelineOutput {
     private let modelName: String
     private let classNames: [String]
     private let logger: Logger
+    /// Called with every event after it is written.
+    private let onEvent: @Sendable (StreamEvent) -> Void
     /// Called once if stdout breaks (the reader went away): the daemon should stop.
     private let onBrokenOutput: @Sendable () -> Void
     private var isBroken = false
 
-    init(modelName: String, classNames: [String], logger: Logger, onBrokenOutput: @escaping @Sendable () -> Void) {
+    init(
+        modelName: String, classNames: [String], logger: Logger,
+        onEvent: @escaping @Sendable (StreamEvent) -> Void = { _ in },
+        onBrokenOutput: @escaping @Sendable () -> Void
+    ) {
         self.modelName = modelName
         self.classNames = classNames
         self.logger = logger
+        self.onEvent = onEvent
         self.onBrokenOutput = onBrokenOutput
     }
 
@@ -36,6 +43,7 @@ final class JSONLineOutput: PipelineOutput {
         ]
         if let reason = event.reason { line["reason"] = reason }
         emit(line)
+        onEvent(event)
         switch event.kind {
         case .connected: logger.info("stream connected", ["stream.id": event.streamID])
         case .eof: logger.info("stream ended", ["stream.id": event.streamID])

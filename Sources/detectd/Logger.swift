@@ -15,6 +15,14 @@ struct Logger: Sendable {
 
         static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue > rhs.rawValue }
 
+        /// The level called `name` (error, warning, info, debug, trace).
+        init?(name: String) {
+            guard let level = [Level.error, .warning, .info, .debug, .trace].first(where: { $0.name == name }) else {
+                return nil
+            }
+            self = level
+        }
+
         var name: String {
             switch self {
             case .error: "error"

@@ -28,6 +28,12 @@ enum MediaFixtures {
     static let clipFrameCount = 50
     /// The size of `clips`' frames.
     static let clipSize = (width: 160, height: 120)
+    /// The folder of three 64x48 PNGs, red, green and blue in name order, beside a text file.
+    static let imageFolder = "images"
+    /// The 1280x720 clip, `hdFrameCount` frames at 25 fps.
+    static let hdClip = "hd.mp4"
+    /// The number of frames in `hdClip`.
+    static let hdFrameCount = 10
     /// The colour of `colour.*`: R 50, G 100, B 200.
     static let colour: [UInt8] = [50, 100, 200]
 
@@ -71,12 +77,26 @@ enum MediaFixtures {
             ["-f", "lavfi", "-i", "testsrc2=s=640x480:r=25", "-vf", "scale=641:479", "-frames:v", "10"]
                 + ["-c:v", "mjpeg", "-pix_fmt", "yuvj420p", "odd.avi"],
             ["-f", "lavfi", "-i", "sine=d=0.2", "audio.wav"],
+            // An HD camera's size, for input-shape planning; few frames, as 720p decodes slowly on two cores.
+            ["-f", "lavfi", "-i", "testsrc2=s=1280x720:r=25", "-frames:v", "10"] + videoCodec + ["hd.mp4"],
+            // A folder of images in name order, red, green, blue (see `imageFolder`).
+            image("red", "rgb24") + ["images/a-red.png"],
+            image("lime", "rgb24") + ["images/b-green.png"],
+            image("blue", "rgb24") + ["images/c-blue.png"],
             // HD cameras send BT.709 video; FFV1 keeps it lossless, so only the YUV matrix can shift the colour.
             image("0x3264C8", "rgb24") + [
                 "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", "-colorspace", "bt709",
                 "-color_range", "tv", "-c:v", "ffv1", "bt709.mkv",
             ],
         ]
+        do {
+            let folder = directory.appendingPathComponent("images", isDirectory: true)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            // Not an image: the folder reader must pass it over.
+            try Data("not an image".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        } catch {
+            throw FixtureError(description: "cannot make the image folder: \(error)")
+        }
         for job in jobs {
             _ = try ffmpegOutput(["-v", "error", "-y"] + job, in: directory)
         }

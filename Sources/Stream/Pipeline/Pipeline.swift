@@ -66,10 +66,16 @@ where Output.Result == Detector.Result {
     /// Starts the inference loop and the statistics timer.
     public func start() {
         finished.enter()
-        inferenceQueue.async { [self] in
-            runInference()
+        // A dedicated thread with a large stack, not a Dispatch worker: libtorch and oneDNN need more than the
+        // workers' 512 KiB, and on a worker thread we saw libtorch's dispatcher state corrupted
+        // ("variable_excluded_from_dispatch() INTERNAL ASSERT FAILED") after a few frames.
+        let thread = Thread { [self] in
+            inferenceQueue.sync { runInference() }
             finished.leave()
         }
+        thread.stackSize = 16 << 20
+        thread.name = "detectd.inference"
+        thread.start()
         if let statsInterval {
             let timer = DispatchSource.makeTimerSource(queue: writerQueue)
             let nanoseconds =
