@@ -6,15 +6,17 @@ import Torch
 enum BenchCommand {
     static let usage = """
         usage: detectd bench --weights W [--imgsz N] [--height H] [--threads T] [--iterations K] [--warmup K]
-                             [--json]
+                             [--engine onednn|torch] [--json]
 
-        Times the folded inference forward pass (BatchNorm folded, channels-last) on one random image of
-        N x N (or H x N with --height) and prints min/median/max milliseconds and peak resident memory.
+        Times the inference forward pass on one random image of N x N (or H x N with --height) and prints
+        min/median/max milliseconds and peak resident memory. --engine onednn (the default) times the compiled
+        oneDNN plan, --engine torch the folded libtorch graph (channels-last; DETECTD_LAYOUT=nchw for NCHW).
+        DETECTD_PROFILE=1 prints the time of each kind of step or primitive to stderr.
         """
 
     static func run(_ arguments: [String]) throws(CommandError) {
         let parsed = try Arguments(
-            arguments, valueOptions: ["weights", "imgsz", "height", "threads", "iterations", "warmup"],
+            arguments, valueOptions: ["weights", "imgsz", "height", "threads", "iterations", "warmup", "engine"],
             flagOptions: ["json", "help"])
         if parsed.has("help") {
             print(usage)
@@ -31,13 +33,71 @@ enum BenchCommand {
         guard size % 32 == 0, height % 32 == 0 else {
             throw .usage("--imgsz and --height must be multiples of 32")
         }
+        let engine = parsed.value("engine") ?? "onednn"
+        guard engine == "onednn" || engine == "torch" else {
+            throw .usage("--engine must be onednn or torch")
+        }
 
         let loaded = try CommandError.wrap { () throws(DetectorError) in try ModelLoader.load(path: weights) }
-        let times = try CommandError.wrap { () throws(TorchError) -> [Double] in
-            try TorchRuntime.setThreadCount(threads)
+        try CommandError.wrap { () throws(TorchError) in try TorchRuntime.setThreadCount(threads) }
+        let times =
+            engine == "onednn"
+            ? try timeCompiled(loaded, height: height, width: size, warmup: warmup, iterations: iterations)
+            : try timeTorch(loaded, height: height, width: size, warmup: warmup, iterations: iterations)
+        let summary: [String: Any] = [
+            "forward_ms": [
+                "min": rounded(times[0]), "median": rounded(times[times.count / 2]),
+                "max": rounded(times[times.count - 1]),
+            ],
+            "imgsz": size, "height": height, "threads": threads, "iterations": iterations, "engine": engine,
+            "model": loaded.info.architecture.name, "peak_rss_mb": rounded(peakResidentMegabytes()),
+        ]
+        if parsed.has("json") {
+            try JSONOutput.write(summary)
+        } else {
+            print(
+                "\(loaded.info.architecture.name) \(height)x\(size) threads=\(threads) engine=\(engine): "
+                    + "forward min \(rounded(times[0])) ms, median \(rounded(times[times.count / 2])) ms, "
+                    + "max \(rounded(times[times.count - 1])) ms, peak RSS \(rounded(peakResidentMegabytes())) MB")
+        }
+    }
+
+    /// Sorted milliseconds of `iterations` runs of the compiled oneDNN plan on one random image.
+    private static func timeCompiled(
+        _ loaded: ModelLoader.Loaded, height: Int, width: Int, warmup: Int, iterations: Int
+    ) throws(CommandError) -> [Double] {
+        try CommandError.wrap { () throws(DetectorError) -> [Double] in
+            let model: InferenceModel
+            do throws(TorchError) {
+                model = try InferenceModel(folding: loaded.model, info: loaded.info)
+            } catch {
+                throw DetectorError.backend(error)
+            }
+            let plan = try model.compile(batch: 1, height: height, width: width)
+            let input = (0..<(3 * height * width)).map { _ in Float.random(in: 0...1) }
+            return try input.withUnsafeBufferPointer { (image) throws(DetectorError) -> [Double] in
+                guard let address = image.baseAddress else { return [] }
+                for _ in 0..<warmup {
+                    try plan.run(address)
+                }
+                if ProcessInfo.processInfo.environment["DETECTD_PROFILE"] != nil {
+                    for (label, milliseconds) in try plan.profile(address, iterations: iterations) {
+                        FileHandle.standardError.write(Data("profile \(label): \(milliseconds) ms\n".utf8))
+                    }
+                }
+                return try measure(iterations) { () throws(DetectorError) in try plan.run(address) }
+            }
+        }
+    }
+
+    /// Sorted milliseconds of `iterations` runs of the folded libtorch graph on one random image.
+    private static func timeTorch(
+        _ loaded: ModelLoader.Loaded, height: Int, width: Int, warmup: Int, iterations: Int
+    ) throws(CommandError) -> [Double] {
+        try CommandError.wrap { () throws(TorchError) -> [Double] in
             let isChannelsLast = ProcessInfo.processInfo.environment["DETECTD_LAYOUT"] != "nchw"
             let model = try InferenceModel(folding: loaded.model, info: loaded.info, isChannelsLast: isChannelsLast)
-            let input = try Tensor.rand([1, 3, height, size])
+            let input = try Tensor.rand([1, 3, height, width])
             for _ in 0..<warmup {
                 _ = try model.forward(input)
             }
@@ -46,31 +106,21 @@ enum BenchCommand {
                     FileHandle.standardError.write(Data("profile \(label): \(milliseconds) ms\n".utf8))
                 }
             }
-            var times: [Double] = []
-            let clock = ContinuousClock()
-            for _ in 0..<iterations {
-                let start = clock.now
-                _ = try model.forward(input)
-                let elapsed = start.duration(to: clock.now)
-                times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
-            }
-            return times.sorted()
+            return try measure(iterations) { () throws(TorchError) in _ = try model.forward(input) }
         }
-        let summary: [String: Any] = [
-            "forward_ms": [
-                "min": rounded(times[0]), "median": rounded(times[times.count / 2]), "max": rounded(times[times.count - 1]),
-            ],
-            "imgsz": size, "height": height, "threads": threads, "iterations": iterations,
-            "model": loaded.info.architecture.name, "peak_rss_mb": rounded(peakResidentMegabytes()),
-        ]
-        if parsed.has("json") {
-            try JSONOutput.write(summary)
-        } else {
-            print(
-                "\(loaded.info.architecture.name) \(height)x\(size) threads=\(threads): forward min \(rounded(times[0])) ms, "
-                    + "median \(rounded(times[times.count / 2])) ms, max \(rounded(times[times.count - 1])) ms, "
-                    + "peak RSS \(rounded(peakResidentMegabytes())) MB")
+    }
+
+    /// Runs `body` `iterations` times; returns the sorted milliseconds of each run.
+    private static func measure<E: Error>(_ iterations: Int, _ body: () throws(E) -> Void) throws(E) -> [Double] {
+        var times: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<iterations {
+            let start = clock.now
+            try body()
+            let elapsed = start.duration(to: clock.now)
+            times.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1e3)
         }
+        return times.sorted()
     }
 
     private static func rounded(_ value: Double) -> Double {

@@ -52,6 +52,8 @@ enum PredictCommand {
                 try JSONOutput.write(line)
             } catch let error as CommandError {
                 throw error
+            } catch let error as DetectorError {
+                throw CommandError(error)
             } catch let error as FFmpegError {
                 logger.error("image skipped", ["image.path": path, "reason": error.description])
                 let isMissing = !FileManager.default.fileExists(atPath: path)
@@ -80,7 +82,9 @@ enum PredictCommand {
 
         let clock = ContinuousClock()
         let start = clock.now
-        var detections = try detector.detect(try Tensor(buffer, shape: [1, 3, input.height, input.width]))[0]
+        var detections = try buffer.withUnsafeBufferPointer { pointer in
+            try detector.detect(pointer.baseAddress!, batch: 1, height: input.height, width: input.width)[0]
+        }
         let elapsed = start.duration(to: clock.now)
         letterbox.mapToSource(&detections)
         var line = DetectionJSON.frame(

@@ -30,6 +30,7 @@ enum RunCommand {
           --loop                 replay files from the start at their end
           --stats-interval S     seconds between stats lines; 0 for final stats only (5)
           --log-level L          error, warning, info, debug (info)
+          --engine onednn|torch  forward implementation (onednn; torch for comparison)
 
         SIGTERM or SIGINT stops the sources, drains frames in flight, writes final stats and exits 0. Exit 66
         when no source could be opened; 64 for a bad command line; 65 for bad weights.
@@ -37,7 +38,7 @@ enum RunCommand {
 
     static let valueOptions: Set<String> = [
         "weights", "imgsz", "conf", "iou", "max-det", "threads", "batch", "timeout", "stall-timeout",
-        "rtsp-transport", "vid-stride", "stats-interval", "log-level",
+        "rtsp-transport", "vid-stride", "stats-interval", "log-level", "engine",
     ]
 
     static func run(_ arguments: [String]) throws(CommandError) {
@@ -74,8 +75,12 @@ enum RunCommand {
             try TorchRuntime.setThreadCount(threads)
             return try InferenceModel(folding: loaded.model, info: loaded.info)
         }
+        guard let engine = ObjectDetector.Engine(rawValue: parsed.value("engine") ?? "onednn") else {
+            throw .usage("--engine must be onednn or torch")
+        }
         let daemon = Daemon(
-            streams: streams, detector: YOLOFrameDetector(model: model, options: nms), info: loaded.info,
+            streams: streams, detector: YOLOFrameDetector(model: model, options: nms, engine: engine),
+            info: loaded.info,
             batch: batch, statsInterval: statsSeconds > 0 ? .milliseconds(Int64(statsSeconds * 1000)) : nil,
             logger: logger)
         daemon.run()

@@ -9,8 +9,8 @@ import Torch
 final class YOLOFrameDetector: FrameDetector {
     private let detector: ObjectDetector
 
-    init(model: InferenceModel, options: NMSOptions) {
-        detector = ObjectDetector(model: model, options: options)
+    init(model: InferenceModel, options: NMSOptions, engine: ObjectDetector.Engine = .onednn) {
+        detector = ObjectDetector(model: model, options: options, engine: engine)
     }
 
     /// The model, swappable between batches.
@@ -22,8 +22,9 @@ final class YOLOFrameDetector: FrameDetector {
     func detect(_ frames: [Frame]) throws -> [[Detection]] {
         guard let first = frames.first else { return [] }
         let (width, height) = (first.buffer.width, first.buffer.height)
-        let input = try Self.batchTensor(frames, width: width, height: height)
-        let found = try detector.detect(input)
+        let found = try withBatch(frames, width: width, height: height) { input in
+            try detector.detect(input, batch: frames.count, height: height, width: width)
+        }
         return zip(frames, found).map { frame, detections in
             var mapped = detections
             let geometry = frame.geometry
@@ -35,25 +36,26 @@ final class YOLOFrameDetector: FrameDetector {
         }
     }
 
-    /// One frame is wrapped without a copy (the tensor keeps the frame, and so its buffer, alive); several are
-    /// copied into one batch.
-    private static func batchTensor(_ frames: [Frame], width: Int, height: Int) throws -> Tensor {
+    /// Scratch for batches of several frames, which must lie in one block; reused from batch to batch.
+    private var batchBuffer: [Float] = []
+
+    /// Lends the frames as one dense NCHW block: a single frame's own buffer, several copied into `batchBuffer`.
+    private func withBatch<R>(
+        _ frames: [Frame], width: Int, height: Int, _ body: (UnsafePointer<Float>) throws -> R
+    ) throws -> R {
         let perImage = 3 * width * height
         if frames.count == 1, let address = frames[0].buffer.pointer.baseAddress {
-            let frame = frames[0]
-            return try Tensor.wrapping(UnsafeMutableRawPointer(address), shape: [1, 3, height, width], dtype: .float32)
-            {
-                withExtendedLifetime(frame) {}
-            }
+            return try withExtendedLifetime(frames[0]) { try body(UnsafePointer(address)) }
         }
-        let batch = try Tensor.empty([frames.count, 3, height, width])
-        try batch.withUnsafeMutableRawPointer { address in
-            let floats = address.assumingMemoryBound(to: Float.self)
+        if batchBuffer.count < frames.count * perImage {
+            batchBuffer = [Float](repeating: 0, count: frames.count * perImage)
+        }
+        return try batchBuffer.withUnsafeMutableBufferPointer { buffer in
             for (index, frame) in frames.enumerated() {
-                guard let source = frame.buffer.pointer.baseAddress else { continue }
-                (floats + index * perImage).update(from: source, count: perImage)
+                guard let source = frame.buffer.pointer.baseAddress, let target = buffer.baseAddress else { continue }
+                (target + index * perImage).update(from: source, count: perImage)
             }
+            return try body(UnsafePointer(buffer.baseAddress!))
         }
-        return batch
     }
 }

@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import Torch
+
+@testable import Detector
+
+/// Every `*.reference.safetensors` in the fixture folder.
+///
+/// ParityTests' `referenceCases()` is file-private, so it cannot be shared from here.
+private func compiledReferenceCases() -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.folder.path)) ?? []
+    return names.filter { $0.hasSuffix(".reference.safetensors") }.sorted()
+}
+
+/// A model of `architecture` with random BatchNorm statistics and implicit layers, so that every folded term
+/// counts, folded for inference.
+private func randomizedModel(_ architecture: Architecture) throws -> InferenceModel {
+    try TorchRuntime.manualSeed(7)
+    let model = try YOLOModel(architecture: architecture, classCount: 4)
+    try withNoGrad { () throws(TorchError) in
+        for (name, buffer) in model.namedBuffers() where name.hasSuffix("running_mean") {
+            try buffer.value.copy(from: try Tensor.randn(buffer.value.shape) * 0.1)
+        }
+        for (name, buffer) in model.namedBuffers() where name.hasSuffix("running_var") {
+            try buffer.value.copy(from: try Tensor.rand(buffer.value.shape) + 0.5)
+        }
+        for (name, parameter) in model.namedParameters() where name.contains(".bn.") || name.hasSuffix("implicit") {
+            try parameter.value.copy(from: try parameter.value + Tensor.randn(parameter.value.shape) * 0.1)
+        }
+    }
+    model.setTraining(false)
+    let info = ModelInfo(
+        architecture: architecture, classNames: ["a", "b", "c", "d"], anchors: architecture.defaultAnchors,
+        inputSize: 128, provenance: "test")
+    return try InferenceModel(folding: model, info: info)
+}
+
+/// VmRSS from /proc/self/status: the resident memory now, in MB.
+private func residentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+    else { return 0 }
+    return (line.split(separator: " ").compactMap { Double($0) }.first ?? 0) / 1024
+}
+
+/// The OpenMP thread count of the calling thread (`omp_get_max_threads`, looked up in the loaded libgomp), or
+/// nil when no OpenMP runtime is loaded.
+private func openMPThreadCount() -> Int? {
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "omp_get_max_threads") else { return nil }
+    let function = unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
+    return Int(function())
+}
+
+@Suite("Compiled oneDNN inference", .serialized)
+struct CompiledInferenceTests {
+    @Test(arguments: compiledReferenceCases())
+    func matchesTheReference(reference: String) throws {
+        let base = String(reference.dropLast(".reference.safetensors".count))
+        let expected = try SafetensorsFile(path: try Fixtures.file(reference).path)
+        let input = try Tensor(try #require(expected.tensor(named: "input")))
+        let loaded = try ModelLoader.load(path: try Fixtures.file("\(base).pt").path)
+        let model = try InferenceModel(folding: loaded.model, info: loaded.info)
+        let shape = input.shape
+        let compiled = try model.compile(batch: shape[0], height: shape[2], width: shape[3])
+        let raw = try compiled.forward(input)
+        for (level, logits) in raw.enumerated() {
+            let reference = try Tensor(try #require(expected.tensor(named: "raw.\(level)")))
+            #expect(logits.shape == reference.shape)
+            #expect(try maximumDifference(logits, reference) < 2e-3, "raw.\(level)")
+        }
+    }
+
+    /// The compiled engine computes what the libtorch path computes: SPPCSPC, RepConv-folded 3x3, SiLU and
+    /// three-way concatenations (the full family), on one and two images of a non-square input.
+    @Test(arguments: [Architecture(.tiny, width: 0.5), Architecture(.full, width: 0.25)], [1, 2])
+    func matchesTheTorchPath(architecture: Architecture, batch: Int) throws {
+        let model = try randomizedModel(architecture)
+        let input = try Tensor.rand([batch, 3, 96, 160])
+        let expected = try model.forward(input)
+        let actual = try model.compile(batch: batch, height: 96, width: 160).forward(input)
+        #expect(expected.count == actual.count)
+        for (level, pair) in zip(expected, actual).enumerated() {
+            #expect(pair.0.shape == pair.1.shape)
+            let scale = try pair.0.abs().max().item()
+            #expect(try maximumDifference(pair.0, pair.1) < 1e-4 * Swift.max(1, scale), "level \(level)")
+        }
+    }
+
+    /// No reorders between layers and no reference kernels: every primitive is a JIT implementation, every
+    /// concatenation is written in place, the only reorders are the head's three blocked-to-plain copies, and
+    /// the pyramid pools of 9 and 13 are chained pools of 5.
+    @Test(arguments: [Architecture(.tiny, width: 0.5), Architecture(.full, width: 0.25)])
+    func compilesToJITKernelsWithoutCopies(architecture: Architecture) throws {
+        let compiled = try randomizedModel(architecture).compile(height: 64, width: 64)
+        let labels = compiled.primitiveLabels
+        #expect(labels.filter { $0.contains("ref") || $0.contains("gemm") }.isEmpty, "\(labels)")
+        #expect(labels.filter { $0.hasPrefix("concat copy") }.count == 3)
+        #expect(labels.filter { $0.hasPrefix("maxpool k5 s1") }.count == 3)
+        #expect(labels.filter { $0.hasPrefix("maxpool k9") || $0.hasPrefix("maxpool k13") }.isEmpty)
+    }
+
+    @Test func aReusedPlanGivesIdenticalOutputsWithoutGrowing() throws {
+        let compiled = try randomizedModel(Architecture(.tiny, width: 0.5)).compile(height: 320, width: 320)
+        let input = (0..<(3 * 320 * 320)).map { _ in Float.random(in: 0...1) }
+        func logits() throws -> [[Float]] {
+            try input.withUnsafeBufferPointer { try compiled.run(try #require($0.baseAddress)) }
+            return compiled.withLogits { levels in levels.map { Array($0) } }
+        }
+        let first = try logits()
+        for _ in 0..<9 {
+            #expect(try logits() == first)
+        }
+        let settled = residentMegabytes()
+        for _ in 0..<40 {
+            #expect(try logits() == first)
+        }
+        // Outputs copied out are freed; a run that kept any buffer would add megabytes per run at 320x320.
+        #expect(residentMegabytes() - settled < 16)
+    }
+
+    /// oneDNN sizes its OpenMP team from the calling thread's setting; a run applies libtorch's process-wide
+    /// count to whatever thread it is on, as libtorch's own operators do.
+    @Test(arguments: [1, 2])
+    func honoursTheThreadCountOnAnyThread(threads: Int) throws {
+        let compiled = try randomizedModel(Architecture(.tiny, width: 0.5)).compile(height: 64, width: 64)
+        let previous = TorchRuntime.threadCount
+        try TorchRuntime.setThreadCount(threads)
+        defer { try? TorchRuntime.setThreadCount(previous) }
+        // The plan and the result are handed to one other thread and touched only there until `finished`
+        // signals: still confined to one thread at a time.
+        nonisolated(unsafe) let plan = compiled
+        nonisolated(unsafe) var observed: (didRun: Bool, threads: Int?) = (false, nil)
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            let input = [Float](repeating: 0.5, count: 3 * 64 * 64)
+            let didRun = input.withUnsafeBufferPointer { buffer in
+                guard let address = buffer.baseAddress else { return false }
+                return (try? plan.run(address)) != nil
+            }
+            observed = (didRun, openMPThreadCount())
+            finished.signal()
+        }
+        thread.start()
+        finished.wait()
+        #expect(observed.didRun)
+        let count = try #require(observed.threads, "no OpenMP runtime loaded")
+        #expect(count == threads)
+    }
+}
