@@ -26,10 +26,10 @@ public final class CompiledInference {
     /// Anchors per level.
     public let anchorCount: Int
 
-    // TODO: oneDNN splits every primitive statically between the OpenMP threads, so on an oversubscribed machine
-    // each of the ~70 primitives can wait for a preempted thread: under a load average above 3 on 2 cores one
-    // bench saw a 540 ms median at 320x320 (22 ms idle) where ONNX Runtime's work-stealing pool saw 85 ms.
-    // Give the real-time forward dedicated cores, or run it on one thread when the cores are shared.
+    // TODO: oneDNN splits every primitive statically between OpenMP threads that spin while they wait, so on an
+    // oversubscribed machine each of the ~70 primitives can wait for a preempted thread: at a load average of 4 on
+    // 2 cores, runs at 320x320 took 540 ms (22 ms idle) where ONNX Runtime's work-stealing pool took about 100 ms.
+    // OMP_WAIT_POLICY=passive in the environment (read once, at start-up) kept runs under 75 ms in that state.
     private let engine: DNNLEngine
     private let stream: DNNLStream
     private let executions: [OneDNNExecution]
@@ -147,8 +147,8 @@ public final class CompiledInference {
         return try logitTensors()
     }
 
-    /// Times every primitive over `iterations` runs of `input`; returns milliseconds per run for each kind of
-    /// primitive and implementation (for example `conv3x3 s1 jit:avx2`), largest first.
+    /// Times every primitive (`dnnl_primitive_execute`) over `iterations` runs of `input`; returns milliseconds per
+    /// run for each kind of primitive and implementation (for example `conv3x3 s1 jit:avx2`), largest first.
     public func profile(
         _ input: UnsafePointer<Float>, iterations: Int
     ) throws(DetectorError) -> [(label: String, milliseconds: Double)] {

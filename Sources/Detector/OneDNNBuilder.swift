@@ -15,11 +15,14 @@ struct OneDNNExecution {
 /// layout each convolution asks for, activations are nChw8c memories over the plan's buffers, and every
 /// primitive shares one user-provided scratchpad.
 struct OneDNNBuilder {
+    /// The engine every memory and primitive is created on.
     let engine: DNNLEngine
+    /// The stream the weight reorders run on while building.
     let stream: DNNLStream
+    /// What to build.
     let plan: OneDNNPlan
-    /// The plan's activation buffers, the head outputs (one image each, moved per run), packed weights, biases
-    /// and the scratchpad: everything memories point into.
+    /// The plan's activation buffers, packed weights, biases and the scratchpad: everything the memories point
+    /// into, apart from the image and the head outputs.
     private(set) var buffers: [AlignedBuffer] = []
     /// Every memory object the executions use, kept alive with them.
     private(set) var memories: [DNNLMemory] = []

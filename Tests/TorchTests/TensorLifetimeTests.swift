@@ -23,8 +23,9 @@ struct TensorLifetimeTests {
             _ = try Tensor.zeros([4])
         }
         let growth = try residentBytes() - before
-        // A leak of one 4-element tensor (~300 bytes of handle, impl and storage) each would be ~300 MB.
-        #expect(growth < 16 << 20, "resident memory grew by \(growth) bytes")
+        // A leak of one 4-element tensor (~300 bytes of handle, impl and storage) each would be ~300 MB. Other
+        // suites run in the same process at the same time and allocate too, hence the margin.
+        #expect(growth < 96 << 20, "resident memory grew by \(growth) bytes")
     }
 
     @Test func tensorsMoveBetweenQueues() throws {
