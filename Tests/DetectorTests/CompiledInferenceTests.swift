@@ -4,34 +4,9 @@ import Torch
 
 @testable import Detector
 
-/// Every `*.reference.safetensors` in the fixture folder.
-///
-/// ParityTests' `referenceCases()` is file-private, so it cannot be shared from here.
-private func compiledReferenceCases() -> [String] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.folder.path)) ?? []
-    return names.filter { $0.hasSuffix(".reference.safetensors") }.sorted()
-}
-
-/// A model of `architecture` with random BatchNorm statistics and implicit layers, so that every folded term
-/// counts, folded for inference.
-private func randomizedModel(_ architecture: Architecture) throws -> InferenceModel {
-    try TorchRuntime.manualSeed(7)
-    let model = try YOLOModel(architecture: architecture, classCount: 4)
-    try withNoGrad { () throws(TorchError) in
-        for (name, buffer) in model.namedBuffers() where name.hasSuffix("running_mean") {
-            try buffer.value.copy(from: try Tensor.randn(buffer.value.shape) * 0.1)
-        }
-        for (name, buffer) in model.namedBuffers() where name.hasSuffix("running_var") {
-            try buffer.value.copy(from: try Tensor.rand(buffer.value.shape) + 0.5)
-        }
-        for (name, parameter) in model.namedParameters() where name.contains(".bn.") || name.hasSuffix("implicit") {
-            try parameter.value.copy(from: try parameter.value + Tensor.randn(parameter.value.shape) * 0.1)
-        }
-    }
-    model.setTraining(false)
-    let info = ModelInfo(
-        architecture: architecture, classNames: ["a", "b", "c", "d"], anchors: architecture.defaultAnchors,
-        inputSize: 128, provenance: "test")
+/// A randomized model of `architecture`, folded for inference.
+private func randomizedInferenceModel(_ architecture: Architecture) throws -> InferenceModel {
+    let (model, info) = try randomizedModel(architecture, seed: 7)
     return try InferenceModel(folding: model, info: info)
 }
 
@@ -53,7 +28,7 @@ private func openMPThreadCount() -> Int? {
 
 @Suite("Compiled oneDNN inference", .serialized)
 struct CompiledInferenceTests {
-    @Test(arguments: compiledReferenceCases())
+    @Test(arguments: referenceCases())
     func matchesTheReference(reference: String) throws {
         let base = String(reference.dropLast(".reference.safetensors".count))
         let expected = try SafetensorsFile(path: try Fixtures.file(reference).path)
@@ -74,7 +49,7 @@ struct CompiledInferenceTests {
     /// three-way concatenations (the full family), on one and two images of a non-square input.
     @Test(arguments: [Architecture(.tiny, width: 0.5), Architecture(.full, width: 0.25)], [1, 2])
     func matchesTheTorchPath(architecture: Architecture, batch: Int) throws {
-        let model = try randomizedModel(architecture)
+        let model = try randomizedInferenceModel(architecture)
         let input = try Tensor.rand([batch, 3, 96, 160])
         let expected = try model.forward(input)
         let actual = try model.compile(batch: batch, height: 96, width: 160).forward(input)
@@ -91,7 +66,7 @@ struct CompiledInferenceTests {
     /// the pyramid pools of 9 and 13 are chained pools of 5.
     @Test(arguments: [Architecture(.tiny, width: 0.5), Architecture(.full, width: 0.25)])
     func compilesToJITKernelsWithoutCopies(architecture: Architecture) throws {
-        let compiled = try randomizedModel(architecture).compile(height: 64, width: 64)
+        let compiled = try randomizedInferenceModel(architecture).compile(height: 64, width: 64)
         let labels = compiled.primitiveLabels
         #expect(labels.filter { $0.contains("ref") || $0.contains("gemm") }.isEmpty, "\(labels)")
         #expect(labels.filter { $0.hasPrefix("concat copy") }.count == 3)
@@ -100,7 +75,7 @@ struct CompiledInferenceTests {
     }
 
     @Test func aReusedPlanGivesIdenticalOutputsWithoutGrowing() throws {
-        let compiled = try randomizedModel(Architecture(.tiny, width: 0.5)).compile(height: 320, width: 320)
+        let compiled = try randomizedInferenceModel(Architecture(.tiny, width: 0.5)).compile(height: 320, width: 320)
         let input = (0..<(3 * 320 * 320)).map { _ in Float.random(in: 0...1) }
         func logits() throws -> [[Float]] {
             try input.withUnsafeBufferPointer { try compiled.run(try #require($0.baseAddress)) }
@@ -122,7 +97,7 @@ struct CompiledInferenceTests {
     /// count to whatever thread it is on, as libtorch's own operators do.
     @Test(arguments: [1, 2])
     func honoursTheThreadCountOnAnyThread(threads: Int) throws {
-        let compiled = try randomizedModel(Architecture(.tiny, width: 0.5)).compile(height: 64, width: 64)
+        let compiled = try randomizedInferenceModel(Architecture(.tiny, width: 0.5)).compile(height: 64, width: 64)
         let previous = TorchRuntime.threadCount
         try TorchRuntime.setThreadCount(threads)
         defer { try? TorchRuntime.setThreadCount(previous) }

@@ -4,12 +4,6 @@ import Torch
 
 @testable import Detector
 
-/// Every `*.reference.safetensors` in the fixture folder, with the weights files beside it.
-private func referenceCases() -> [String] {
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.folder.path)) ?? []
-    return names.filter { $0.hasSuffix(".reference.safetensors") }.sorted()
-}
-
 /// Largest absolute difference between two tensors of the same shape.
 func maximumDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
     try (a.to(.float32) - b.to(.float32)).abs().max().item()
@@ -63,23 +57,7 @@ struct ParityTests {
     /// layers make every folded term count.
     @Test(arguments: [Architecture(.tiny, width: 0.5), Architecture(.full, width: 0.25)])
     func foldingPreservesOutputs(architecture: Architecture) throws {
-        try TorchRuntime.manualSeed(3)
-        let model = try YOLOModel(architecture: architecture, classCount: 4)
-        try withNoGrad { () throws(TorchError) in
-            for (name, buffer) in model.namedBuffers() where name.hasSuffix("running_mean") {
-                try buffer.value.copy(from: try Tensor.randn(buffer.value.shape) * 0.1)
-            }
-            for (name, buffer) in model.namedBuffers() where name.hasSuffix("running_var") {
-                try buffer.value.copy(from: try Tensor.rand(buffer.value.shape) + 0.5)
-            }
-            for (name, parameter) in model.namedParameters() where name.contains(".bn.") || name.hasSuffix("implicit") {
-                try parameter.value.copy(from: try parameter.value + Tensor.randn(parameter.value.shape) * 0.1)
-            }
-        }
-        model.setTraining(false)
-        let info = ModelInfo(
-            architecture: architecture, classNames: ["a", "b", "c", "d"], anchors: architecture.defaultAnchors,
-            inputSize: 128, provenance: "test")
+        let (model, info) = try randomizedModel(architecture, seed: 3)
         let folded = try InferenceModel(folding: model, info: info)
         let input = try Tensor.rand([2, 3, 96, 128])
         let expected = try withNoGrad { () throws(TorchError) in try model.forward(input) }
