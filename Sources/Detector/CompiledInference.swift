@@ -178,6 +178,8 @@ public final class CompiledInference {
         // oneDNN sizes its OpenMP team from the calling thread's setting, which libtorch applies to a thread
         // lazily, on its first parallel operator there. Reading the count does that for the inference queue's
         // thread, so `TorchRuntime.setThreadCount` holds here too.
+        // TODO: libtorch applies the count once per thread, so a later `setThreadCount` does not reach a thread
+        // that already ran; the count can only be chosen at start-up.
         _ = TorchRuntime.threadCount
         let imageCount = 3 * height * width
         for index in 0..<batch {
