@@ -172,8 +172,8 @@ final class DNNLPrimitive {
     }
 }
 
-/// Creates a primitive descriptor for the operation descriptor at `operation` (`dnnl_primitive_desc_create`), lends it to `body`, and
-/// destroys it (`dnnl_primitive_desc_destroy`).
+/// Creates a primitive descriptor for the operation descriptor at `operation` (`dnnl_primitive_desc_create`),
+/// lends it to `body`, and destroys it (`dnnl_primitive_desc_destroy`).
 func withPrimitiveDescriptor<R>(
     _ operation: UnsafeRawPointer, attributes: dnnl_primitive_attr_t?, engine: DNNLEngine,
     _ body: (dnnl_primitive_desc_t) throws(DetectorError) -> R
