@@ -96,13 +96,17 @@ with socket.socket() as probe:
 server = subprocess.Popen(["/usr/bin/python3", "Tests/Support/rtsp_server.py", str(port), "640", "480"],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 server.stdout.readline()
-daemon = subprocess.Popen([detectd, "--weights", weights, "--imgsz", "320", "--threads", threads,
-                           "--stats-interval", str(live_seconds / 3), f"cam=rtsp://127.0.0.1:{port}/test"],
-                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-time.sleep(live_seconds)
-daemon.send_signal(signal.SIGTERM)
-output, _ = daemon.communicate(timeout=10)
+# stdout goes to a file: a pipe nobody reads until the end would fill up and stall the daemon's writer, which
+# then shows up as latency.
+with open(f"{work}/live.jsonl", "w") as sink:
+    daemon = subprocess.Popen([detectd, "--weights", weights, "--imgsz", "320", "--threads", threads,
+                               "--stats-interval", str(live_seconds / 3), f"cam=rtsp://127.0.0.1:{port}/test"],
+                              stdout=sink, stderr=subprocess.DEVNULL)
+    time.sleep(live_seconds)
+    daemon.send_signal(signal.SIGTERM)
+    daemon.wait(timeout=10)
 server.kill()
+output = open(f"{work}/live.jsonl").read()
 stats = [json.loads(l) for l in output.splitlines() if '"stats"' in l]
 # Skip the first interval (connection and warm-up); report the steady ones.
 steady = stats[1:-1] or stats
