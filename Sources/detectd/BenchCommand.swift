@@ -6,18 +6,18 @@ import Torch
 enum BenchCommand {
     static let usage = """
         usage: detectd bench --weights W [--imgsz N] [--height H] [--threads T] [--iterations K] [--warmup K]
-                             [--engine onednn|torch] [--json]
+                             [--engine onednn|torch] [--profile] [--json]
 
         Times the inference forward pass on one random image of N x N (or H x N with --height) and prints
         min/median/max milliseconds and peak resident memory. --engine onednn (the default) times the compiled
-        oneDNN plan, --engine torch the folded libtorch graph (channels-last; DETECTD_LAYOUT=nchw for NCHW).
-        DETECTD_PROFILE=1 prints the time of each kind of step or primitive to stderr.
+        oneDNN plan, --engine torch the folded libtorch graph (channels-last). --profile also prints the time of
+        each kind of step or primitive to stderr.
         """
 
     static func run(_ arguments: [String]) throws(CommandError) {
         let parsed = try Arguments(
             arguments, valueOptions: ["weights", "imgsz", "height", "threads", "iterations", "warmup", "engine"],
-            flagOptions: ["json", "help"])
+            flagOptions: ["json", "profile", "help"])
         if parsed.has("help") {
             print(usage)
             return
@@ -42,8 +42,12 @@ enum BenchCommand {
         try CommandError.wrap { () throws(TorchError) in try TorchRuntime.setThreadCount(threads) }
         let times =
             engine == "onednn"
-            ? try timeCompiled(loaded, height: height, width: size, warmup: warmup, iterations: iterations)
-            : try timeTorch(loaded, height: height, width: size, warmup: warmup, iterations: iterations)
+            ? try timeCompiled(
+                loaded, height: height, width: size, warmup: warmup, iterations: iterations,
+                isProfiling: parsed.has("profile"))
+            : try timeTorch(
+                loaded, height: height, width: size, warmup: warmup, iterations: iterations,
+                isProfiling: parsed.has("profile"))
         let summary: [String: Any] = [
             "forward_ms": [
                 "min": rounded(times[0]), "median": rounded(times[times.count / 2]),
@@ -64,7 +68,7 @@ enum BenchCommand {
 
     /// Sorted milliseconds of `iterations` runs of the compiled oneDNN plan on one random image.
     private static func timeCompiled(
-        _ loaded: ModelLoader.Loaded, height: Int, width: Int, warmup: Int, iterations: Int
+        _ loaded: ModelLoader.Loaded, height: Int, width: Int, warmup: Int, iterations: Int, isProfiling: Bool
     ) throws(CommandError) -> [Double] {
         try CommandError.wrap { () throws(DetectorError) -> [Double] in
             let model: InferenceModel
@@ -80,11 +84,7 @@ enum BenchCommand {
                 for _ in 0..<warmup {
                     try plan.run(address)
                 }
-                if ProcessInfo.processInfo.environment["DETECTD_PROFILE"] != nil {
-                    for (label, milliseconds) in try plan.profile(address, iterations: iterations) {
-                        FileHandle.standardError.write(Data("profile \(label): \(milliseconds) ms\n".utf8))
-                    }
-                }
+                if isProfiling { printProfile(try plan.profile(address, iterations: iterations)) }
                 return try measure(iterations) { () throws(DetectorError) in try plan.run(address) }
             }
         }
@@ -92,21 +92,23 @@ enum BenchCommand {
 
     /// Sorted milliseconds of `iterations` runs of the folded libtorch graph on one random image.
     private static func timeTorch(
-        _ loaded: ModelLoader.Loaded, height: Int, width: Int, warmup: Int, iterations: Int
+        _ loaded: ModelLoader.Loaded, height: Int, width: Int, warmup: Int, iterations: Int, isProfiling: Bool
     ) throws(CommandError) -> [Double] {
         try CommandError.wrap { () throws(TorchError) -> [Double] in
-            let isChannelsLast = ProcessInfo.processInfo.environment["DETECTD_LAYOUT"] != "nchw"
-            let model = try InferenceModel(folding: loaded.model, info: loaded.info, isChannelsLast: isChannelsLast)
+            let model = try InferenceModel(folding: loaded.model, info: loaded.info)
             let input = try Tensor.rand([1, 3, height, width])
             for _ in 0..<warmup {
                 _ = try model.forward(input)
             }
-            if ProcessInfo.processInfo.environment["DETECTD_PROFILE"] != nil {
-                for (label, milliseconds) in try model.profile(input, iterations: iterations) {
-                    FileHandle.standardError.write(Data("profile \(label): \(milliseconds) ms\n".utf8))
-                }
-            }
+            if isProfiling { printProfile(try model.profile(input, iterations: iterations)) }
             return try measure(iterations) { () throws(TorchError) in _ = try model.forward(input) }
+        }
+    }
+
+    /// Writes per-step (or per-primitive) times to stderr, one `profile LABEL: MS ms` line each.
+    private static func printProfile(_ rows: [(label: String, milliseconds: Double)]) {
+        for (label, milliseconds) in rows {
+            FileHandle.standardError.write(Data("profile \(label): \(milliseconds) ms\n".utf8))
         }
     }
 

@@ -27,9 +27,8 @@ enum ConvertCommand {
             try ModelLoader.load(path: input, classNames: names)
         }
         var info = loaded.info
-        if let size = parsed.value("imgsz") {
+        if parsed.value("imgsz") != nil {
             info.inputSize = try parsed.integer("imgsz", default: 640, in: 32...4096)
-            _ = size
         }
         if info.provenance == input {
             info.provenance = "converted from \(input)"

@@ -27,6 +27,8 @@ final class YOLOFrameDetector: FrameDetector {
         }
         return zip(frames, found).map { frame, detections in
             var mapped = detections
+            // Stream's LetterboxGeometry and Detector's Letterbox compute the same geometry (Stream may not depend
+            // on Detector, nor the reverse); rebuilding it from the sizes keeps one mapping for every caller.
             let geometry = frame.geometry
             Letterbox(
                 sourceWidth: geometry.sourceWidth, sourceHeight: geometry.sourceHeight,
