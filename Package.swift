@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "Detector", dependencies: ["Torch", "CDNNL"]),
         .target(name: "Evaluation"),
         .target(name: "Training", dependencies: ["Datasets", "Detector", "Evaluation", "Stream", "Torch"]),
-        .executableTarget(name: "detectd", dependencies: ["CSystemd", "Detector", "Stream", "Torch"]),
+        .executableTarget(
+            name: "detectd", dependencies: ["CSystemd", "Datasets", "Detector", "Evaluation", "Stream", "Torch", "Training"]),
         .executableTarget(name: "torch-overhead", dependencies: ["Torch"], path: "Benchmarks/TorchOverhead"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Torch"]),

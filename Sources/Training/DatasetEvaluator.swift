@@ -50,6 +50,8 @@ public final class DatasetEvaluator {
     public let settings: EvaluationSettings
     /// The batches: which images, at which input shape.
     public let plan: EvalBatchPlan
+    /// The split's boxes in the evaluator's terms (image ids are sample indices; difficult boxes are crowd).
+    public let groundTruthBoxes: [GroundTruthBox]
     private var inputs: [[Float]] = []
     private var letterboxes: [Letterbox] = []
     private let groundTruth: COCOEvaluator
@@ -72,6 +74,7 @@ public final class DatasetEvaluator {
                         x2: Double(box.x2), y2: Double(box.y2), isCrowd: box.isDifficult))
             }
         }
+        groundTruthBoxes = boxes
         groundTruth = COCOEvaluator(
             groundTruth: boxes, imageIDs: Array(dataset.samples.indices), classIDs: Array(dataset.classNames.indices))
 

@@ -29,16 +29,19 @@ public struct SoftLossTerms {
 
 /// The distillation loss against soft targets.
 ///
-/// Per level: the class term is T^2 times the Bernoulli KL(teacher || student) of sigmoid(logit / T), summed
-/// over classes; the box term is the L1 distance of the decoded boxes in grid units (so anchors may differ);
-/// both are averaged over cells weighted by the teachers' objectness, so background cells do not dominate.
-/// The objectness term is T^2 times the Bernoulli KL of sigmoid(objectness / T) averaged over every cell and
-/// weighted per level like the hard objectness. The sum over levels is multiplied by the batch size.
+/// Per level: the class term is T^2 times the Bernoulli KL(teacher || student) of sigmoid(logit / T), averaged
+/// over classes; the box term is the L1 distance of the decoded boxes in grid units (input pixels / stride, so
+/// anchors may differ), averaged over the four coordinates; both are averaged over cells weighted by the
+/// teachers' objectness, so background cells do not dominate. The objectness term is T^2 times the Bernoulli KL
+/// of sigmoid(objectness / T) averaged over every cell and weighted per level like the hard objectness.
+/// Each term then takes the gain of its hard counterpart (``LossGains`` with the same class-count, image-size
+/// and level scaling), so that beta = alpha weighs teacher and ground truth alike; the sum is multiplied by the
+/// batch size.
 public struct DistillationLoss {
     /// The settings (alpha and beta are applied by the trainer).
     public var settings: DistillationSettings
-    /// Objectness weight of each level, P3 first.
-    public var levelBalance: [Double] = [4.0, 1.0, 0.4]
+    /// The gains shared with the hard loss.
+    public var gains = LossGains()
     /// The student's anchors per level, in input pixels.
     public let anchors: [[(Float, Float)]]
     /// The strides per level.
@@ -52,7 +55,11 @@ public struct DistillationLoss {
     }
 
     /// The soft loss of the student's raw outputs per level against `targets`.
-    public func callAsFunction(_ predictions: [Tensor], targets: SoftTargets) throws(TorchError) -> SoftLossTerms {
+    ///
+    /// - Parameter imageSize: the longer side of the network input, for the objectness gain.
+    public func callAsFunction(_ predictions: [Tensor], targets: SoftTargets, imageSize: Int) throws(TorchError)
+        -> SoftLossTerms
+    {
         let temperature = settings.temperature
         let squared = temperature * temperature
         let batch = predictions[0].shape[0]
@@ -65,17 +72,23 @@ public struct DistillationLoss {
             let weightSum = try soft.weight.sum().clamp(min: 1)
 
             let classLogits = try raw.narrow(dim: 4, start: 5, length: classCount) / temperature
-            let classKL = try Self.bernoulliKL(classLogits, soft.classProbabilities).sum(dims: [4]) * squared
+            let classKL = try Self.bernoulliKL(classLogits, soft.classProbabilities).mean(dims: [4]) * squared
             classification = try classification + (classKL * soft.weight).sum() / weightSum
 
             let boxes = try BoxDecoding.gridBoxes(raw, anchors: anchors[level], stride: strides[level])
-            let distance = try (boxes - soft.boxes).abs().sum(dims: [4])
+            let distance = try (boxes - soft.boxes).abs().mean(dims: [4])
             box = try box + (distance * soft.weight).sum() / weightSum * settings.lambda
 
             let objectnessLogits = try raw.select(last: 4) / temperature
             let objectnessKL = try Self.bernoulliKL(objectnessLogits, soft.objectnessProbability).mean() * squared
-            objectness = try objectness + objectnessKL * levelBalance[level]
+            objectness = try objectness + objectnessKL * gains.levelBalance[level]
         }
+        let levelScale = 3.0 / Double(predictions.count)
+        let sizeScale = Double(imageSize) / 640
+        let classCount = Double(predictions[0].shape[4] - 5)
+        classification = try classification * (gains.classification * classCount / 80 * levelScale)
+        box = try box * (gains.box * levelScale)
+        objectness = try objectness * (gains.objectness * sizeScale * sizeScale * levelScale)
         let total = try (classification + box + objectness) * Double(batch)
         return SoftLossTerms(
             total: total, classification: try classification.item(), box: try box.item(),

@@ -42,8 +42,9 @@ public struct SoftTargets {
                     let objectnessLogit = try raw.select(last: 4)
                     let objectness = try (objectnessLogit / temperature).sigmoid() * share
                     let weight = try objectnessLogit.sigmoid() * share
-                    let boxes = try BoxDecoding.gridBoxes(
-                        raw, anchors: anchors[teacher][level], stride: strides[level]) * share
+                    let boxes =
+                        try BoxDecoding.gridBoxes(
+                            raw, anchors: anchors[teacher][level], stride: strides[level]) * share
                     if let previous = sum {
                         sum = LevelSoftTargets(
                             classProbabilities: try previous.classProbabilities + classes,

@@ -104,12 +104,14 @@ public final class Trainer {
         terms.classification = hard.classification
         var total = hard.total
         if let distillation {
-            let targets = try softTargets(images, teacher: distillation.teacher, temperature: distillation.loss.settings.temperature)
-            let soft = try distillation.loss(predictions, targets: targets)
+            let targets = try softTargets(
+                images, teacher: distillation.teacher, temperature: distillation.loss.settings.temperature)
+            let soft = try distillation.loss(predictions, targets: targets, imageSize: size)
             let settings = distillation.loss.settings
             total = try hard.total * settings.alpha + soft.total * settings.beta
             terms.soft = soft.classification + soft.box + soft.objectness
-            terms.total = settings.alpha * (hard.box + hard.objectness + hard.classification) + settings.beta * terms.soft
+            terms.total =
+                settings.alpha * (hard.box + hard.objectness + hard.classification) + settings.beta * terms.soft
         } else {
             terms.total = hard.box + hard.objectness + hard.classification
         }

@@ -58,7 +58,8 @@ public struct TrainingCheckpoint {
     /// Reads the state recorded in the checkpoint at `path` without touching any model.
     public static func readState(path: String) throws(TorchError) -> (state: State, file: SafetensorsFile) {
         let file = try SafetensorsFile(path: path)
-        guard let text = file.metadata[stateKey], let state = try? JSONDecoder().decode(State.self, from: Data(text.utf8))
+        guard let text = file.metadata[stateKey],
+            let state = try? JSONDecoder().decode(State.self, from: Data(text.utf8))
         else {
             throw TorchError.invalidArgument("\(path) is not a detectd training checkpoint (no readable '\(stateKey)')")
         }

@@ -25,7 +25,8 @@ public enum TrainingPlots {
         let metric = { (name: String, value: (EpochMetrics) -> Double) in
             SVGPlot.Series(
                 name: name,
-                points: evaluated.compactMap { record in record.metrics.map { (x: Double(record.epoch), y: value($0)) } })
+                points: evaluated.compactMap { record in record.metrics.map { (x: Double(record.epoch), y: value($0)) }
+                })
         }
         let metricPlot = SVGPlot(
             title: "Validation (EMA weights)", xLabel: "epoch", yLabel: "value",

@@ -26,6 +26,12 @@ enum Detectd {
                                   time the inference forward pass
           bench-ingest FILE [--threads T] [--letterbox N]
                                   decode (and letterbox) throughput of the FFmpeg ingest
+          train --data D --out DIR [OPTIONS]
+                                  train a detector on a YOLO, VOC or COCO dataset (train --help)
+          distill --data D --out DIR --teacher T [OPTIONS]
+                                  train a student with ground truth and teachers' soft targets
+          eval --weights W --data D [--split test] [OPTIONS]
+                                  COCO mAP, precision, recall and speed on a labelled split (eval --help)
           version                 print the version
           help                    print this text
 
@@ -85,6 +91,12 @@ enum Detectd {
             try RunCommand.run(rest)
         case "bench-ingest":
             try BenchIngestCommand.run(rest)
+        case "train":
+            try TrainCommand.run(rest, isDistilling: false)
+        case "distill":
+            try TrainCommand.run(rest, isDistilling: true)
+        case "eval":
+            try EvalCommand.run(rest)
         default:
             // `detectd [OPTIONS] SOURCE...`: anything that is not a command starts the daemon.
             guard command.hasPrefix("-") || command.contains("/") || command.contains("=") else {

@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct TargetAssignerTests {
     let assigner = TargetAssigner(
-        anchors: [[(10, 13), (16, 30), (33, 23)], [(30, 61), (62, 45), (59, 119)], [(116, 90), (156, 198), (373, 326)]],
+        anchors: [
+            [(10, 13), (16, 30), (33, 23)], [(30, 61), (62, 45), (59, 119)], [(116, 90), (156, 198), (373, 326)],
+        ],
         strides: [8, 16, 32])
 
     @Test func centreCellAndTwoNearestNeighbours() {
