@@ -58,4 +58,15 @@ struct Arguments {
         }
         return number
     }
+
+    /// The last value of `--name` as a number within `range`, or `defaultValue` when absent.
+    func real(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>) throws(CommandError)
+        -> Double
+    {
+        guard let text = value(name) else { return defaultValue }
+        guard let number = Double(text), number.isFinite, range.contains(number) else {
+            throw .usage("--\(name) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+        }
+        return number
+    }
 }

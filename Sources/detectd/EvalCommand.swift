@@ -46,8 +46,8 @@ enum EvalCommand {
         settings.imageSize = try parsed.integer("imgsz", default: loaded.info.inputSize ?? 640, in: 32...4096)
         settings.batchSize = try parsed.integer("batch", default: 8, in: 1...1024)
         settings.isRectangular = !parsed.has("no-rect")
-        settings.suppression.confidenceThreshold = Float(try fraction(parsed, "conf", default: 0.001))
-        settings.suppression.iouThreshold = Float(try fraction(parsed, "iou", default: 0.65))
+        settings.suppression.confidenceThreshold = Float(try parsed.real("conf", default: 0.001, in: 0...1))
+        settings.suppression.iouThreshold = Float(try parsed.real("iou", default: 0.65, in: 0...1))
         if let name = parsed.value("engine") {
             guard let engine = ObjectDetector.Engine(rawValue: name) else {
                 throw .usage("--engine must be onednn or torch, got '\(name)'")
@@ -173,13 +173,4 @@ enum EvalCommand {
         name.count >= 16 ? name : name + String(repeating: " ", count: 16 - name.count)
     }
 
-    private static func fraction(_ parsed: Arguments, _ name: String, default value: Double) throws(CommandError)
-        -> Double
-    {
-        guard let text = parsed.value(name) else { return value }
-        guard let number = Double(text), number >= 0, number <= 1 else {
-            throw .usage("--\(name) must be a number in [0, 1], got '\(text)'")
-        }
-        return number
-    }
 }

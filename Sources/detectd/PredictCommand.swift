@@ -30,8 +30,8 @@ enum PredictCommand {
         }
         let threads = try parsed.integer("threads", default: 2, in: 1...256)
         var options = NMSOptions.detection
-        options.confidenceThreshold = try probability(parsed, "conf", default: 0.25)
-        options.iouThreshold = try probability(parsed, "iou", default: 0.45)
+        options.confidenceThreshold = Float(try parsed.real("conf", default: 0.25, in: 0...1))
+        options.iouThreshold = Float(try parsed.real("iou", default: 0.45, in: 0...1))
         options.maxDetections = try parsed.integer("max-det", default: 300, in: 1...100_000)
 
         let loaded = try CommandError.wrap { () throws(DetectorError) in try ModelLoader.load(path: weights) }
@@ -93,16 +93,6 @@ enum PredictCommand {
             classNames: info.classNames)
         line["source"] = path
         return line
-    }
-
-    private static func probability(_ parsed: Arguments, _ name: String, default value: Float) throws(CommandError)
-        -> Float
-    {
-        guard let text = parsed.value(name) else { return value }
-        guard let number = Float(text), number >= 0, number <= 1 else {
-            throw .usage("--\(name) must be a number in [0, 1], got '\(text)'")
-        }
-        return number
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

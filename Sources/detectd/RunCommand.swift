@@ -60,12 +60,12 @@ enum RunCommand {
             logger.minimumLevel = parsedLevel
         }
         var nms = NMSOptions.detection
-        nms.confidenceThreshold = Float(try number(parsed, "conf", default: 0.25, in: 0...1))
-        nms.iouThreshold = Float(try number(parsed, "iou", default: 0.45, in: 0...1))
+        nms.confidenceThreshold = Float(try parsed.real("conf", default: 0.25, in: 0...1))
+        nms.iouThreshold = Float(try parsed.real("iou", default: 0.45, in: 0...1))
         nms.maxDetections = try parsed.integer("max-det", default: 300, in: 1...100_000)
         let threads = try parsed.integer("threads", default: 2, in: 1...256)
         let batch = try parsed.integer("batch", default: 4, in: 1...64)
-        let statsSeconds = try number(parsed, "stats-interval", default: 5, in: 0...86_400)
+        let statsSeconds = try parsed.real("stats-interval", default: 5, in: 0...86_400)
 
         let loaded = try CommandError.wrap { () throws(DetectorError) in try ModelLoader.load(path: weights) }
         let imageSize = try parsed.integer("imgsz", default: loaded.info.inputSize ?? 640, in: 32...4096)
@@ -88,8 +88,8 @@ enum RunCommand {
 
     /// One `StreamOptions` per SOURCE, with the shared settings; names must be unique.
     static func streamOptions(_ parsed: Arguments, imageSize: Int) throws(CommandError) -> [StreamOptions] {
-        let timeout = try number(parsed, "timeout", default: 10, in: 0.1...3600)
-        let stall = try number(parsed, "stall-timeout", default: 10, in: 0.1...3600)
+        let timeout = try parsed.real("timeout", default: 10, in: 0.1...3600)
+        let stall = try parsed.real("stall-timeout", default: 10, in: 0.1...3600)
         let stride = try parsed.integer("vid-stride", default: 1, in: 1...10_000)
         let transport = parsed.value("rtsp-transport") ?? "tcp"
         guard let rtspTransport = StreamOptions.RTSPTransport(rawValue: transport) else {
@@ -123,15 +123,4 @@ enum RunCommand {
         return isName ? (String(name), String(source[source.index(after: equals)...])) : (source, source)
     }
 
-    private static func number(
-        _ parsed: Arguments, _ name: String, default value: Double, in range: ClosedRange<Double>
-    )
-        throws(CommandError) -> Double
-    {
-        guard let text = parsed.value(name) else { return value }
-        guard let number = Double(text), range.contains(number) else {
-            throw .usage("--\(name) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-        }
-        return number
-    }
 }

@@ -88,7 +88,10 @@ extension TrainCommand {
             throw CommandError(message: "training failed: \(error)", exitCode: .software)
         }
         loader.stop()
-        try JSONOutput.write(summary(run, info: info, parameters: model.parameterCount))
+        var object = summary(run, info: info, parameters: model.parameterCount)
+        object["loader_waits"] = loader.waitCount
+        object["peak_rss_mb"] = BenchCommand.peakResidentMegabytes()
+        try JSONOutput.write(object)
     }
 
     private static func summary(_ run: TrainingRun, info: ModelInfo, parameters: Int) -> [String: Any] {

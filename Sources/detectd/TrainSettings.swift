@@ -36,8 +36,8 @@ struct TrainSettings {
         guard let family = Architecture.Family(rawValue: familyName) else {
             throw .usage("--arch must be yolov7-tiny or yolov7, got '\(familyName)'")
         }
-        let width = try Self.real(parsed, "width", default: 1, in: 0.01...4)
-        let depth = try Self.real(parsed, "depth", default: 1, in: 0.01...4)
+        let width = try parsed.real("width", default: 1, in: 0.01...4)
+        let depth = try parsed.real("depth", default: 1, in: 0.01...4)
         architecture = Architecture(family, width: width, depth: depth)
         initialWeights = parsed.value("weights")
         switch parsed.value("bad-labels") ?? "skip" {
@@ -53,7 +53,7 @@ struct TrainSettings {
         options.nominalBatchSize = try parsed.integer("nominal-batch", default: options.nominalBatchSize, in: 1...65536)
         options.imageSize = try parsed.integer("imgsz", default: options.imageSize, in: 32...4096)
         guard options.imageSize % 32 == 0 else { throw .usage("--imgsz must be a multiple of 32") }
-        options.learningRate = try Self.real(parsed, "lr0", default: options.learningRate, in: 1e-8...10)
+        options.learningRate = try parsed.real("lr0", default: options.learningRate, in: 1e-8...10)
         options.workers = try parsed.integer("workers", default: 2, in: 1...64)
         options.seed = UInt64(try parsed.integer("seed", default: 0, in: 0...Int(Int32.max)))
         options.evaluationInterval = try parsed.integer("eval-interval", default: 1, in: 1...100_000)
@@ -78,11 +78,10 @@ struct TrainSettings {
         } else {
             teacherWeights = Array(repeating: 1, count: teachers.count)
         }
-        distillation.alpha = try Self.real(parsed, "alpha", default: distillation.alpha, in: 0...1000)
-        distillation.beta = try Self.real(parsed, "beta", default: distillation.beta, in: 0...1000)
-        distillation.lambda = try Self.real(parsed, "lambda", default: distillation.lambda, in: 0...1000)
-        distillation.temperature = try Self.real(
-            parsed, "temperature", default: distillation.temperature, in: 0.01...100)
+        distillation.alpha = try parsed.real("alpha", default: distillation.alpha, in: 0...1000)
+        distillation.beta = try parsed.real("beta", default: distillation.beta, in: 0...1000)
+        distillation.lambda = try parsed.real("lambda", default: distillation.lambda, in: 0...1000)
+        distillation.temperature = try parsed.real("temperature", default: distillation.temperature, in: 0.01...100)
     }
 
     /// The settings recorded by `recorded`, for a resumed run.
@@ -123,13 +122,4 @@ struct TrainSettings {
         return result
     }
 
-    private static func real(_ parsed: Arguments, _ name: String, default value: Double, in range: ClosedRange<Double>)
-        throws(CommandError) -> Double
-    {
-        guard let text = parsed.value(name) else { return value }
-        guard let number = Double(text), range.contains(number) else {
-            throw .usage("--\(name) must be a number in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
-        }
-        return number
-    }
 }
