@@ -49,12 +49,18 @@ struct ModelCommandTests {
         }
     }
 
-    @Test func convertWritesAModelFileThatLoadsAgain() throws {
+    /// The release checkpoint holds float16 values, so storing them as float16 again loses nothing.
+    @Test(arguments: [false, true])
+    func convertWritesAModelFileThatLoadsAgain(isHalf: Bool) throws {
         let output = directory.appendingPathComponent("tiny.safetensors").path
-        let converted = try DetectdProcess.run([
-            "convert", try Fixtures.yolov7("yolov7-tiny-nc3.pt").path, output, "--names", "rbc,wbc,platelets",
-        ])
+        let converted = try DetectdProcess.run(
+            [
+                "convert", try Fixtures.yolov7("yolov7-tiny-nc3.pt").path, output, "--names", "rbc,wbc,platelets",
+            ] + (isHalf ? ["--half"] : []))
         #expect(converted.status == 0, "\(converted.stderr)")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: output)[.size] as? Int)
+        // 6.0 M parameters: about 24 MB as float32, 12 MB as float16.
+        #expect(isHalf ? size < 13_000_000 : size > 24_000_000)
         let inspected = try DetectdProcess.run(["inspect", "--json", output])
         let object = try #require(try inspected.jsonLines().first)
         let metadata = try #require(object["metadata"] as? [String: String])
