@@ -4,6 +4,9 @@
 #
 #   scripts/bccd-proof.sh [teacher|baseline|distilled|eval|all]   (default all; runs go to runs/bccd/)
 #
+# Environment: EPOCHS_TEACHER (70), EPOCHS_STUDENT (80), DISTILL_OPTIONS (extra options of `detectd distill`,
+# e.g. "--beta 4"), DISTILLED (the distilled run's folder name, default distilled).
+#
 # Long: on 2 cores the teacher takes about an hour. Each stage resumes from its checkpoint when re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,12 +40,14 @@ fi
 if [ "$stage" = baseline ] || [ "$stage" = all ]; then
     train baseline train --arch yolov7-tiny --width "$student_width" --epochs "$epochs_student"
 fi
+distilled=${DISTILLED:-distilled}
 if [ "$stage" = distilled ] || [ "$stage" = all ]; then
-    train distilled distill --arch yolov7-tiny --width "$student_width" --epochs "$epochs_student" \
+    # shellcheck disable=SC2086 # DISTILL_OPTIONS is a list of options
+    train "$distilled" distill --arch yolov7-tiny --width "$student_width" --epochs "$epochs_student" \
         --teacher "$runs/teacher/best.safetensors" ${DISTILL_OPTIONS:-}
 fi
 if [ "$stage" = eval ] || [ "$stage" = all ]; then
-    for name in teacher baseline distilled; do
+    for name in teacher baseline "$distilled"; do
         "$detectd" eval --weights "$runs/$name/best.safetensors" --data "$data" --split test --imgsz "$imgsz" \
             --json --save-json "$runs/$name/test-detections.json" --plots "$runs/$name/test"
     done
