@@ -34,7 +34,7 @@ enum ConvertCommand {
         if info.provenance == input {
             info.provenance = "converted from \(input)"
         }
-        try CommandError.wrap { () throws(TorchError) in 
+        try CommandError.wrap { () throws(TorchError) in
             try ModelFile.write(loaded.model, info: info, to: output, isHalf: parsed.has("half"))
         }
         Logger().info(
