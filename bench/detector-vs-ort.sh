@@ -13,26 +13,11 @@ set -euo pipefail
 rounds=5
 iterations=30
 threads=2
-while [[ $# -gt 0 ]]; do
-    [[ $# -ge 2 ]] || { echo "usage: $0 [--rounds R] [--iterations K] [--threads N]" >&2; exit 2; }
-    case "$1" in
-        --rounds) rounds="$2" ;;
-        --iterations) iterations="$2" ;;
-        --threads) threads="$2" ;;
-        *) echo "unknown option $1" >&2; exit 2 ;;
-    esac
-    shift 2
-done
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_parse "rounds iterations threads" "$@"
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-fixtures=${DETECTD_FIXTURES:-../shared/yolov7}
-python=.venv/bin/python
-[[ -x "$python" ]] || { echo "no .venv: run ./setup.sh test once to create it" >&2; exit 1; }
+bench_setup
 "$python" -c "import onnxruntime" 2>/dev/null || "$python" -m pip install --quiet -r requirements-test.txt >&2
-
-echo "building detectd (release)..." >&2
-swift build -c release --product detectd >&2
-detectd=.build/release/detectd
 work=.build/bench
 mkdir -p "$work"
 results="$work/detector-vs-ort.jsonl"

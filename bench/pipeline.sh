@@ -12,24 +12,10 @@ set -euo pipefail
 rounds=5
 live_seconds=30
 threads=2
-while [[ $# -gt 0 ]]; do
-    [[ $# -ge 2 ]] || { echo "usage: $0 [--rounds R] [--live-seconds S] [--threads T]" >&2; exit 2; }
-    case "$1" in
-        --rounds) rounds="$2" ;;
-        --live-seconds) live_seconds="$2" ;;
-        --threads) threads="$2" ;;
-        *) echo "unknown option $1" >&2; exit 2 ;;
-    esac
-    shift 2
-done
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+bench_parse "rounds live-seconds threads" "$@"
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-fixtures=${DETECTD_FIXTURES:-../shared/yolov7}
-python=.venv/bin/python
-[[ -x "$python" ]] || { echo "no .venv: run ./setup.sh test once to create it" >&2; exit 1; }
-echo "building detectd (release)..." >&2
-swift build -c release --product detectd >&2
-detectd=$(pwd)/.build/release/detectd
+bench_setup
 work=.build/bench/pipeline
 mkdir -p "$work"
 weights="$fixtures/yolov7-tiny-nc3.pt"
