@@ -1,5 +1,7 @@
 import Dispatch
 
+// TODO: an epoch's first batch is only started by `start(epoch:)`, so the trainer waits for it once per epoch
+// (a few tens of ms on BCCD); preparing the next epoch's first batches during the last ones would hide it.
 /// Assembles training batches in the background, one epoch at a time, ahead of the trainer.
 ///
 /// ```swift
@@ -18,8 +20,6 @@ import Dispatch
 /// - Important: Call ``start(epoch:)``, ``next()`` and ``stop()`` from one thread (the trainer's); the loader does
 ///   its own threading. Starting an epoch cancels the one running; `deinit` stops and waits for the producer
 ///   (at most the current sample per worker).
-// TODO: an epoch's first batch is only started by `start(epoch:)`, so the trainer waits for it once per epoch
-// (a few tens of ms on BCCD); preparing the next epoch's first batches during the last ones would hide it.
 public final class BatchLoader: Sendable {
     /// The sample maker.
     public let augmenter: Augmenter

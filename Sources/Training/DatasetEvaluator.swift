@@ -38,13 +38,13 @@ public struct EvaluationResult: Sendable {
     public var shapes: [String: Int]
 }
 
+// TODO: every letterboxed input stays in memory (about 1 MB per image at 320x256), which suits BCCD-sized splits but
+// not COCO's 5,000 validation images (5 GB); larger splits need inputs prepared per batch, ideally ahead of time.
 /// Runs a detector over a labelled split and scores it with the COCO evaluator.
 ///
 /// Letterboxed inputs are prepared once (decoding with the daemon's FFmpeg code) and reused by every call, so
 /// evaluating after each training epoch costs only the forward passes.
 /// - Important: Not thread-safe; one thread uses it.
-// TODO: every letterboxed input stays in memory (about 1 MB per image at 320x256), which suits BCCD-sized splits but
-// not COCO's 5,000 validation images (5 GB); larger splits need inputs prepared per batch, ideally ahead of time.
 public final class DatasetEvaluator {
     /// The split.
     public let dataset: DetectionDataset

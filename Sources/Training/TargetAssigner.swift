@@ -13,13 +13,13 @@ public struct LevelAssignment: Sendable, Equatable {
     public var count: Int { rows.count }
 }
 
+// TODO: upstream follows this assignment with OTA (dynamic-k matching by IoU and class cost); without it a
+// crowded cell's positives are all kept, which trains a little less sharply than upstream's recipe.
 /// Upstream YOLOv7's plain target assignment (the one before its OTA step).
 ///
 /// On each level an anchor takes a target when neither side ratio between them exceeds `anchorRatioLimit`;
 /// the target then trains the cell holding its centre and the two neighbouring cells nearest to the centre
 /// (left or right, above or below), so every matched target has up to three positives per anchor.
-// TODO: upstream follows this assignment with OTA (dynamic-k matching by IoU and class cost); without it a
-// crowded cell's positives are all kept, which trains a little less sharply than upstream's recipe.
 public struct TargetAssigner: Sendable {
     /// Anchors per level as (width, height) in input pixels.
     public let anchors: [[(Float, Float)]]
