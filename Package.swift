@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "Evaluation"),
         .target(name: "Training", dependencies: ["Datasets", "Detector", "Evaluation", "Stream", "Torch"]),
         .executableTarget(
-            name: "detectd", dependencies: ["CSystemd", "Datasets", "Detector", "Evaluation", "Stream", "Torch", "Training"]),
+            name: "detectd",
+            dependencies: ["CSystemd", "Datasets", "Detector", "Evaluation", "Stream", "Torch", "Training"]),
         .executableTarget(name: "torch-overhead", dependencies: ["Torch"], path: "Benchmarks/TorchOverhead"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Torch"]),

@@ -1,3 +1,4 @@
+import Datasets
 import Detector
 import Torch
 
@@ -49,6 +50,20 @@ struct CommandError: Error {
             return try body()
         } catch {
             throw CommandError(error)
+        }
+    }
+
+    /// Runs `body`, turning a dataset error into a command failure: missing things exit 66, bad ones 65.
+    static func wrap<R>(_ body: () throws(DatasetError) -> R) throws(CommandError) -> R {
+        do {
+            return try body()
+        } catch {
+            switch error {
+            case .notFound, .splitNotFound:
+                throw CommandError(message: error.description, exitCode: .noInput)
+            default:
+                throw CommandError(message: error.description, exitCode: .dataError)
+            }
         }
     }
 

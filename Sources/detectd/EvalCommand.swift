@@ -55,16 +55,17 @@ enum EvalCommand {
             settings.engine = engine
         }
 
-        let dataset = try TrainCommand.wrap { () throws(DatasetError) in
+        let dataset = try CommandError.wrap { () throws(DatasetError) in
             try DetectionDataset.load(data: data, split: split, badLabels: badLabels)
         }
         guard dataset.classNames.count == loaded.info.classCount else {
             throw CommandError(
                 message:
-                    "\(weights): the model has \(loaded.info.classCount) classes, \(data) has \(dataset.classNames.count)",
+                    "\(weights): the model has \(loaded.info.classCount) classes, "
+                    + "\(data) has \(dataset.classNames.count)",
                 exitCode: .dataError)
         }
-        let evaluator = try TrainCommand.wrap { () throws(DatasetError) in
+        let evaluator = try CommandError.wrap { () throws(DatasetError) in
             try DatasetEvaluator(dataset: dataset, settings: settings)
         }
         let model = try CommandError.wrap { () throws(TorchError) in
@@ -153,7 +154,8 @@ enum EvalCommand {
         var lines = [
             "class            instances   precision    recall    AP@0.5  AP@.5:.95",
             padded("all") + String(format: " %9d   ", metrics.classes.map(\.groundTruthCount).reduce(0, +))
-                + [metrics.precision, metrics.recall, metrics.mAP50, metrics.mAP50_95].map(cell).joined(separator: "  "),
+                + [metrics.precision, metrics.recall, metrics.mAP50, metrics.mAP50_95].map(cell)
+                .joined(separator: "  "),
         ]
         for entry in metrics.classes {
             lines.append(

@@ -27,7 +27,7 @@ extension TrainCommand {
                 model: model, emaCopy: copy, options: options,
                 distillation: teachers.map { (settings.distillation, $0) })
         }
-        let augmenter = try wrap { () throws(DatasetError) in
+        let augmenter = try CommandError.wrap { () throws(DatasetError) in
             try Augmenter(
                 dataset: trainSplit, imageSize: options.imageSize,
                 config: settings.isAugmenting ? .yolov7Tiny : .none, seed: options.seed, workers: options.workers)
@@ -37,7 +37,7 @@ extension TrainCommand {
         let source = DatasetBatchSource(loader: loader)
         var evaluation = EvaluationSettings()
         evaluation.imageSize = options.imageSize
-        let evaluator = try wrap { () throws(DatasetError) in
+        let evaluator = try CommandError.wrap { () throws(DatasetError) in
             try DatasetEvaluator(dataset: validationSplit, settings: evaluation)
         }
 
@@ -114,7 +114,7 @@ extension TrainCommand {
     private static func loadSplit(_ settings: TrainSettings, _ split: String, logger: Logger) throws(CommandError)
         -> DetectionDataset
     {
-        let dataset = try wrap { () throws(DatasetError) in
+        let dataset = try CommandError.wrap { () throws(DatasetError) in
             try DetectionDataset.load(data: settings.data, split: split, badLabels: settings.badLabels)
         }
         for issue in dataset.issues.prefix(20) {
@@ -175,19 +175,5 @@ extension TrainCommand {
             teachers.append((model, weight))
         }
         return .models(teachers)
-    }
-
-    /// Runs `body`, turning a dataset error into a command failure: missing things exit 66, bad ones 65.
-    static func wrap<R>(_ body: () throws(DatasetError) -> R) throws(CommandError) -> R {
-        do {
-            return try body()
-        } catch {
-            switch error {
-            case .notFound, .splitNotFound:
-                throw CommandError(message: error.description, exitCode: .noInput)
-            default:
-                throw CommandError(message: error.description, exitCode: .dataError)
-            }
-        }
     }
 }
