@@ -88,7 +88,7 @@ run_main_job() {
 run_tests() {
     check_shared
     log "checking formatting (swift format lint --strict)"
-    swift format lint --strict --recursive Sources Tests Benchmarks
+    swift format lint --strict --recursive Package.swift Sources Tests Benchmarks
     log "building and running the test suite"
     export DETECTD_PYTHON="$root/.venv/bin/python"
     swift build --build-tests >&2
