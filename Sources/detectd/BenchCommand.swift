@@ -9,9 +9,9 @@ enum BenchCommand {
                              [--engine onednn|torch] [--profile] [--json]
 
         Times the inference forward pass on one random image of N x N (or H x N with --height) and prints
-        min/median/max milliseconds and peak resident memory. --engine onednn (the default) times the compiled
-        oneDNN plan, --engine torch the folded libtorch graph (channels-last). --profile also prints the time of
-        each kind of step or primitive to stderr.
+        min/median/mean/max milliseconds, the throughput (runs over their total time) and peak resident memory.
+        --engine onednn (the default) times the compiled oneDNN plan, --engine torch the folded libtorch graph
+        (channels-last). --profile also prints the time of each kind of step or primitive to stderr.
         """
 
     static func run(_ arguments: [String]) throws(CommandError) {
@@ -48,11 +48,14 @@ enum BenchCommand {
             : try timeTorch(
                 loaded, height: height, width: size, warmup: warmup, iterations: iterations,
                 isProfiling: parsed.has("profile"))
+        let mean = times.reduce(0, +) / Double(times.count)
         let summary: [String: Any] = [
             "forward_ms": [
-                "min": rounded(times[0]), "median": rounded(times[times.count / 2]),
+                "min": rounded(times[0]), "median": rounded(times[times.count / 2]), "mean": rounded(mean),
                 "max": rounded(times[times.count - 1]),
             ],
+            // The rate a busy pipeline can reach: iterations over their total time, slow runs included.
+            "forward_fps": rounded(1000 / mean),
             "imgsz": size, "height": height, "threads": threads, "iterations": iterations, "engine": engine,
             "model": loaded.info.architecture.name, "peak_rss_mb": rounded(peakResidentMegabytes()),
         ]

@@ -79,6 +79,7 @@ extension StreamTests {
             let rtsp = SourceKind.rtsp.formatOptions(ioTimeout: .milliseconds(1500), rtspTransport: .udp)
             #expect(rtsp["rtsp_transport"] == "udp")
             #expect(rtsp["timeout"] == "2500000")
+            #expect(rtsp["fpsprobesize"] == "2")
             let http = SourceKind.network.formatOptions(ioTimeout: .seconds(10), rtspTransport: .tcp)
             #expect(http == ["rw_timeout": "11000000"])
             #expect(SourceKind.file.formatOptions(ioTimeout: .seconds(10), rtspTransport: .tcp).isEmpty)

@@ -184,6 +184,36 @@ extension StreamTests {
             #expect(sink.wait { $0.eventKinds.last == .connected && $0.frames.count >= beforeResume + 5 })
         }
 
+        @Test func keyframesCutByParameterSetsCountAsDamagedAndWholeOnesDoNot() throws {
+            // More than two seconds of frames: at least two keyframes (one a second) after the first.
+            let whole = try Self.receive(frameCount: 60, from: try ServerProcess.rtsp())
+            #expect(whole.totals.corrupt == 0)
+            let timestamps = whole.frames.map(\.pts)
+            #expect(zip(timestamps, timestamps.dropFirst()).allSatisfy { $0 < $1 }, "a picture came out twice")
+
+            let split = try Self.receive(frameCount: 60, from: try ServerProcess.rtsp(isSplittingKeyframes: true))
+            // Each keyframe after the first gives two half pictures, both damaged, with one timestamp.
+            #expect(split.totals.corrupt >= 2)
+            let splitTimestamps = split.frames.map(\.pts)
+            #expect(zip(splitTimestamps, splitTimestamps.dropFirst()).contains { $0 == $1 })
+        }
+
+        /// What a reader delivered from `server` until `frameCount` frames came (or 20 s passed).
+        private static func receive(frameCount: Int, from server: ServerProcess) throws -> RecordingSink.Record {
+            var options = ReaderHarness.options(url: "rtsp://127.0.0.1:\(server.port)/test")
+            options.ioTimeout = .seconds(5)
+            // The sink records every picture the reader hands over (only the pipeline's hand-off drops frames).
+            let sink = RecordingSink()
+            let reader = StreamReader(options: options, sink: sink)
+            reader.start()
+            let received = sink.wait(timeout: .seconds(20)) { $0.frames.count >= frameCount }
+            reader.stop()
+            #expect(reader.waitUntilFinished(timeout: .seconds(5)))
+            server.kill()
+            try #require(received, "fewer than \(frameCount) frames from the RTSP server")
+            return sink.snapshot
+        }
+
         @Test func udpTransportReceivesFrames() throws {
             let server = try ServerProcess.rtsp()
             var options = ReaderHarness.options(url: "rtsp://127.0.0.1:\(server.port)/test")

@@ -1,12 +1,17 @@
 #!/usr/bin/python3
 """A live H.264 RTSP test stream on loopback, for the Stream tests.
 
-Usage: /usr/bin/python3 rtsp_server.py PORT [WIDTH HEIGHT]
+Usage: /usr/bin/python3 rtsp_server.py PORT [WIDTH HEIGHT] [--split-keyframes]
 
 Serves rtsp://127.0.0.1:PORT/test: GStreamer's videotestsrc at 25 fps, encoded with x264 for low latency
 (a keyframe every second, parameter sets repeated with every keyframe), shared by every client. Prints
 "ready PORT" on stdout once the server listens, then runs until killed or until its stdin closes (so that it
 dies with the test process that holds the other end). Exits 2 when the port is taken.
+
+With --split-keyframes the payloader also puts the parameter sets before every slice of a keyframe, between
+the slices of one picture (x264's zerolatency tune cuts every picture into slices). H.264 says a parameter
+set after a slice starts a new access unit, so FFmpeg decodes each keyframe as two damaged half pictures.
+Some cameras send this; the tests use it to check that the damage is counted.
 
 Needs Debian's python3-gi, gir1.2-gst-rtsp-server-1.0 and the GStreamer plugins (base, good, ugly for
 x264enc); run it with /usr/bin/python3, whose site packages hold gi.
@@ -23,11 +28,15 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
 def main():
-    if len(sys.argv) not in (2, 4):
+    arguments = [a for a in sys.argv[1:] if a != "--split-keyframes"]
+    if len(arguments) not in (1, 3):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 64
-    port = sys.argv[1]
-    width, height = (sys.argv[2], sys.argv[3]) if len(sys.argv) == 4 else ("640", "480")
+    port = arguments[0]
+    width, height = (arguments[1], arguments[2]) if len(arguments) == 3 else ("640", "480")
+    # x264 itself puts the parameter sets before every keyframe; config-interval=-1 adds them before every
+    # keyframe slice as well.
+    config_interval = -1 if "--split-keyframes" in sys.argv else 0
     Gst.init(None)
 
     server = GstRtspServer.RTSPServer()
@@ -38,7 +47,7 @@ def main():
         "( videotestsrc is-live=true pattern=ball "
         f"! video/x-raw,width={width},height={height},framerate=25/1 "
         "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 "
-        "! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+        f"! rtph264pay name=pay0 pt=96 config-interval={config_interval} )"
     )
     factory.set_shared(True)
     server.get_mount_points().add_factory("/test", factory)

@@ -96,7 +96,7 @@ public enum DeliveryPolicy: Sendable, Equatable {
 public struct StreamCounters: Sendable, Equatable {
     /// Frames decoded (before `--vid-stride`).
     public var decoded = 0
-    /// Packets the decoder rejected as corrupt.
+    /// Packets the decoder rejected as corrupt, plus pictures it marked as damaged (and still delivered).
     public var corrupt = 0
     /// Reconnection attempts.
     public var reconnects = 0

@@ -69,10 +69,16 @@ public enum SourceKind: Equatable, Sendable {
         let microseconds = String(max(Int64((Backoff.seconds(ioTimeout) + 1) * 1e6), 1))
         switch self {
         case .rtsp:
+            // TODO: FFmpeg's H.264 parser holds each RTSP picture until the next one starts to arrive, one frame
+            // interval (40 ms at 25 fps) of latency before decoding that the stats do not see; the RTP marker bit
+            // ends a picture sooner, but FFmpeg 5.1 has no public switch to parse by it.
             // FFmpeg 5.1's RTSP demuxer takes `timeout` as the socket I/O timeout in microseconds (it was
-            // `stimeout` before 5.0); audio and data tracks are not set up at all.
+            // `stimeout` before 5.0); audio and data tracks are not set up at all. `fpsprobesize` 2: by default
+            // the stream probe waits for 20 frames to estimate the frame rate, which on a 25 fps camera held every
+            // connection back by about a second and then released those stale frames in a burst.
             return [
                 "rtsp_transport": rtspTransport.rawValue, "timeout": microseconds, "allowed_media_types": "video",
+                "fpsprobesize": "2",
             ]
         case .network:
             return ["rw_timeout": microseconds]

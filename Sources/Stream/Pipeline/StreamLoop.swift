@@ -229,6 +229,10 @@ final class StreamLoop {
     /// - Parameter pts: the picture's time in seconds; nil reads it from the picture.
     private func handle(_ picture: DecodedFrame, pts: Double? = nil) throws(FrameFailure) {
         pending.decoded += 1
+        // A picture the decoder could only partly decode (concealed slices, a missing reference) still goes
+        // out: most of it is right, and a camera that loses packets would otherwise go blind until its next
+        // keyframe. It counts as corrupt so that the damage shows in the statistics.
+        if picture.isCorrupt { pending.corrupt += 1 }
         lastPictureInstant = clock.now
         decodedSinceOpen += 1
         guard (decodedSinceOpen - 1) % max(options.vidStride, 1) == 0 else { return }

@@ -145,11 +145,13 @@ extension ServerProcess {
         .appendingPathComponent("Support/rtsp_server.py").path
 
     /// GStreamer's RTSP server with a live 640x480 H.264 test stream at `rtsp://127.0.0.1:PORT/test`, on a free
-    /// port (or `port`).
-    static func rtsp(port: UInt16? = nil) throws -> ServerProcess {
+    /// port (or `port`); with `isSplittingKeyframes`, parameter sets between the slices of every keyframe (the
+    /// script's `--split-keyframes`).
+    static func rtsp(port: UInt16? = nil, isSplittingKeyframes: Bool = false) throws -> ServerProcess {
         let port = try port ?? freeLoopbackPort()
+        let flags = isSplittingKeyframes ? ["--split-keyframes"] : []
         return try ServerProcess(
-            command: [debianPython, rtspServerScript, String(port)], port: port, readyMarker: "ready")
+            command: [debianPython, rtspServerScript, String(port)] + flags, port: port, readyMarker: "ready")
     }
 
     /// Python's HTTP file server for `directory` on a free port.
