@@ -29,7 +29,8 @@ public final class CompiledInference {
     // TODO: oneDNN splits every primitive statically between OpenMP threads that spin while they wait, so on an
     // oversubscribed machine each of the ~70 primitives can wait for a preempted thread: at a load average of 4 on
     // 2 cores, runs at 320x320 took 540 ms (22 ms idle) where ONNX Runtime's work-stealing pool took about 100 ms.
-    // OMP_WAIT_POLICY=passive in the environment (read once, at start-up) kept runs under 75 ms in that state.
+    // OMP_WAIT_POLICY=passive kept runs under 75 ms in that state; detectd now starts with a short bounded spin
+    // (GOMP_SPINCOUNT=3000, read once, at start-up), which is as good when loaded and faster when quiet.
     private let engine: DNNLEngine
     private let stream: DNNLStream
     private let executions: [OneDNNExecution]

@@ -40,7 +40,7 @@ enum Detectd {
         """
 
     static func main() {
-        preferPassiveOpenMPWaiting()
+        preferBoundedOpenMPSpinning()
         let logger = Logger()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
@@ -51,19 +51,32 @@ enum Detectd {
         }
     }
 
-    /// Makes OpenMP's idle threads sleep instead of spin (`OMP_WAIT_POLICY=PASSIVE`) unless the user chose.
+    /// Spins at most ``openMPSpinCount`` rounds before an idle OpenMP thread sleeps (`GOMP_SPINCOUNT`), unless the
+    /// user set `GOMP_SPINCOUNT` or `OMP_WAIT_POLICY`.
     ///
-    /// libgomp reads the variable once, when it loads, before `main`; so the process re-executes itself with it
-    /// set. Why: libtorch and oneDNN split every operation statically between OpenMP threads, and spinning
-    /// threads burn the time slices of the peers they wait for whenever the cores are shared (decoding, an RTSP
-    /// server, a teacher). Measured on 2 cores with a live 640x480 stream at --imgsz 320: 8-12 inferences per
-    /// second and p99 latency near 500 ms spinning, 20-21 per second and p99 near 90 ms passive.
-    static func preferPassiveOpenMPWaiting() {
-        guard getenv("OMP_WAIT_POLICY") == nil else { return }
-        setenv("OMP_WAIT_POLICY", "PASSIVE", 1)
-        // On failure (no /proc, say) the process simply continues with the default policy.
-        _ = execv("/proc/self/exe", CommandLine.unsafeArgv)
+    /// libgomp reads both once, when it loads, before `main`; so the process re-executes itself with the variable
+    /// set. Why: libtorch and oneDNN split every operation statically between OpenMP threads. libgomp's default
+    /// spins for about 300000 rounds (milliseconds), and threads spinning that long burn the time slices of the
+    /// peers they wait for whenever the cores are shared (decoding, an RTSP server, a teacher): 8-12 inferences
+    /// per second and p99 latency near 500 ms on 2 cores with a live 640x480 stream at --imgsz 320. Sleeping at
+    /// once (`OMP_WAIT_POLICY=PASSIVE`) fixed that but pays a futex wake-up at each of the ~70 operations of a
+    /// forward pass: a quiet machine lost a third of its rate. A spin of tens of microseconds covers the gap
+    /// between two operations and gives the core back before a shared machine notices (docs/benchmarks.md).
+    static func preferBoundedOpenMPSpinning() {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["GOMP_SPINCOUNT"] == nil, environment["OMP_WAIT_POLICY"] == nil else { return }
+        // The resolved path, not /proc/self/exe itself: the kernel names the process after the file it executes,
+        // and `ps`, `top` and the journal should see `detectd`, not `exe`.
+        guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else {
+            return
+        }
+        setenv("GOMP_SPINCOUNT", String(openMPSpinCount), 1)
+        // On failure the process simply continues with libgomp's default spinning.
+        _ = execv(executable, CommandLine.unsafeArgv)
     }
+
+    /// The default `GOMP_SPINCOUNT`: rounds of a few nanoseconds each, so about 10-30 microseconds of spinning.
+    static let openMPSpinCount = 3000
 
     static func run(_ arguments: [String]) throws(CommandError) {
         guard let command = arguments.first else {

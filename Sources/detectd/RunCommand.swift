@@ -28,6 +28,10 @@ enum RunCommand {
           --vid-stride N         process every N-th frame (1)
           --realtime             pace files at their native frame rate
           --loop                 replay files from the start at their end
+          --decode-priority auto|normal|idle
+                                 scheduling of each stream's decoding thread; auto: idle (SCHED_IDLE, decode
+                                 only on cores inference leaves free) for lossless files and images, normal
+                                 for live and paced sources; normal when other busy work shares the cores (auto)
           --stats-interval S     seconds between stats lines; 0 for final stats only (5)
           --log-level L          error, warning, info, debug (info)
           --engine onednn|torch  forward implementation (onednn; torch for comparison)
@@ -38,7 +42,7 @@ enum RunCommand {
 
     static let valueOptions: Set<String> = [
         "weights", "imgsz", "conf", "iou", "max-det", "threads", "batch", "timeout", "stall-timeout",
-        "rtsp-transport", "vid-stride", "stats-interval", "log-level", "engine",
+        "rtsp-transport", "vid-stride", "stats-interval", "log-level", "engine", "decode-priority",
     ]
 
     static func run(_ arguments: [String]) throws(CommandError) {
@@ -95,6 +99,11 @@ enum RunCommand {
         guard let rtspTransport = StreamOptions.RTSPTransport(rawValue: transport) else {
             throw .usage("--rtsp-transport must be tcp or udp")
         }
+        let priorityName = parsed.value("decode-priority") ?? "auto"
+        let decodePriority = StreamOptions.DecodePriority(rawValue: priorityName)
+        guard decodePriority != nil || priorityName == "auto" else {
+            throw .usage("--decode-priority must be auto, normal or idle")
+        }
         var names = Set<String>()
         var result: [StreamOptions] = []
         for source in parsed.positionals {
@@ -110,6 +119,7 @@ enum RunCommand {
             options.vidStride = stride
             options.isRealtime = parsed.has("realtime")
             options.isLooping = parsed.has("loop")
+            options.decodePriority = decodePriority
             result.append(options)
         }
         return result

@@ -17,6 +17,27 @@ extension StreamTests {
             #expect(!options.isRealtime)
             #expect(!options.isLooping)
             #expect(options.decoderThreads == nil)
+            #expect(options.decodePriority == nil)
+        }
+
+        @Test(
+            arguments: [
+                ("clip.mp4", false, nil, .idle),
+                ("clip.mp4", true, nil, .normal),
+                ("/no/such/picture.png", false, nil, .idle),
+                ("rtsp://camera/stream", false, nil, .normal),
+                ("http://example.com/live.m3u8", false, nil, .normal),
+                ("clip.mp4", false, .normal, .normal),
+                ("rtsp://camera/stream", false, .idle, .idle),
+            ] as [(String, Bool, StreamOptions.DecodePriority?, StreamOptions.DecodePriority)])
+        func losslessSourcesDecodeAtIdlePriorityUnlessTold(
+            url: String, isRealtime: Bool, chosen: StreamOptions.DecodePriority?,
+            expected: StreamOptions.DecodePriority
+        ) {
+            var options = StreamOptions(name: "s", url: url)
+            options.isRealtime = isRealtime
+            options.decodePriority = chosen
+            #expect(options.decodePriority(for: SourceKind(url: url)) == expected)
         }
 
         @Test(

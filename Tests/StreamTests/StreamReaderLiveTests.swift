@@ -78,6 +78,9 @@ extension StreamTests {
             #expect(record.events[1].reason == ReconnectPolicy.endOfStreamReason)
             #expect(record.totals.reconnects == record.eventKinds.filter { $0 == .reconnecting }.count)
             #expect(record.frames.allSatisfy { $0.policy == .latestFrameWins })
+            // Live frames must not wait for a free core: the reading thread stays an ordinary one.
+            #expect(reader.decodePriority == .normal)
+            #expect(record.frames.allSatisfy { $0.schedulingPolicy == SCHED_OTHER })
         }
 
         @Test func stopEndsABackoffSleep() throws {

@@ -25,6 +25,33 @@ extension StreamTests {
             #expect(!record.hasOverlappingCalls)
         }
 
+        @Test func aFileIsReadOnAnIdlePriorityThreadByDefault() throws {
+            let (record, reader) = try ReaderHarness.readToEnd(try ReaderHarness.options(fixture: "clip.mp4"))
+            #expect(reader.decodePriority == .idle)
+            #expect(reader.hasDecodePriority)
+            #expect(record.frames.count == MediaFixtures.clipFrameCount)
+            #expect(record.frames.allSatisfy { $0.schedulingPolicy == StreamOptions.DecodePriority.idlePolicy })
+            #expect(record.frames.allSatisfy { $0.threadName == "read.test" })
+        }
+
+        @Test(arguments: [("entrance-camera-2", "read.entrance-c"), ("cámara-entrada", "read.cámara-en")])
+        func aLongStreamNameIsCutToFifteenBytesForTheThread(name: String, threadName: String) throws {
+            var options = try ReaderHarness.options(fixture: "clip.mp4")
+            options.name = name
+            let (record, _) = try ReaderHarness.readToEnd(options)
+            #expect(record.frames.first?.threadName == threadName)
+        }
+
+        @Test func aNormalDecodePriorityKeepsTheReadingThreadOrdinary() throws {
+            var options = try ReaderHarness.options(fixture: "clip.mp4")
+            options.decodePriority = .normal
+            let (record, reader) = try ReaderHarness.readToEnd(options)
+            #expect(reader.decodePriority == .normal)
+            #expect(reader.hasDecodePriority)
+            #expect(record.frames.count == MediaFixtures.clipFrameCount)
+            #expect(record.frames.allSatisfy { $0.schedulingPolicy == SCHED_OTHER })
+        }
+
         @Test func vidStrideKeepsEveryNthFrameFromTheFirst() throws {
             var options = try ReaderHarness.options(fixture: "clip.mkv")
             options.vidStride = 5

@@ -110,11 +110,43 @@ struct DaemonTests {
         #expect(try OutputSchema.problems(in: lines.joined(separator: "\n") + "\n") == [])
     }
 
+    @Test(
+        arguments: [
+            ([:], "3000"), (["GOMP_SPINCOUNT": "7"], "7"), (["OMP_WAIT_POLICY": "PASSIVE"], nil),
+        ] as [([String: String], String?)])
+    func openMPSpinsBrieflyUnlessTheUserChose(chosen: [String: String], spinCount: String?) throws {
+        let path = try DaemonClips.clip("loop.mp4", frames: 25)
+        var environment = ProcessInfo.processInfo.environment
+        environment["GOMP_SPINCOUNT"] = nil
+        environment["OMP_WAIT_POLICY"] = nil
+        environment.merge(chosen) { _, new in new }
+        let daemon = try RunningDetectd(
+            [
+                "--weights", try Self.weights(), "--imgsz", "128", "--stats-interval", "0", "--loop", "--realtime",
+                "loop=\(path)",
+            ], environment: environment)
+        #expect(daemon.waitForLine(timeout: .seconds(60)) { $0["type"] as? String == "detections" })
+        // The environment the running image started with: after the re-execution, the one libgomp read.
+        let environ = try String(contentsOfFile: "/proc/\(daemon.processIdentifier)/environ", encoding: .utf8)
+        let variables = environ.split(separator: "\0").map(String.init)
+        // Re-executed under its own name, so that ps, top and the journal show detectd.
+        let name = try String(contentsOfFile: "/proc/\(daemon.processIdentifier)/comm", encoding: .utf8)
+        daemon.send(SIGTERM)
+        #expect(daemon.waitForExit(timeout: .seconds(10)).status == 0, "\(daemon.stderr)")
+        let spin = variables.first { $0.hasPrefix("GOMP_SPINCOUNT=") }.map { String($0.dropFirst(15)) }
+        #expect(spin == spinCount)
+        #expect(name == "detectd\n")
+        if let policy = chosen["OMP_WAIT_POLICY"] {
+            #expect(variables.contains("OMP_WAIT_POLICY=\(policy)"))
+        }
+    }
+
     @Test func badCommandLinesExit64() throws {
         let weights = try Self.weights()
         for arguments in [
             ["--weights", weights], ["--weights", weights, "--imgsz", "100", "x.mp4"],
             ["--weights", weights, "a=x.mp4", "a=y.mp4"], ["--weights", weights, "--rtsp-transport", "sctp", "x.mp4"],
+            ["--weights", weights, "--decode-priority", "realtime", "x.mp4"],
         ] {
             let result = try DetectdProcess.run(arguments)
             #expect(result.status == 64, "\(arguments): \(result.stderr)")

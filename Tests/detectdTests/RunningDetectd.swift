@@ -9,11 +9,12 @@ final class RunningDetectd: Sendable {
     private let errors = Collected()
     private let readers = DispatchGroup()
 
-    /// Starts `detectd arguments`.
-    init(_ arguments: [String]) throws {
+    /// Starts `detectd arguments`, in the test's environment or in `environment`.
+    init(_ arguments: [String], environment: [String: String]? = nil) throws {
         process = Process()
         process.executableURL = DetectdProcess.binaryURL
         process.arguments = arguments
+        if let environment { process.environment = environment }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout
@@ -26,6 +27,11 @@ final class RunningDetectd: Sendable {
     /// Bytes read from one pipe, appended by a reader thread and read by the test.
     private final class Collected: Sendable {
         let data = Mutex(Data())
+    }
+
+    /// The process's ID.
+    var processIdentifier: Int32 {
+        process.processIdentifier
     }
 
     private static func collect(_ handle: FileHandle, into buffer: Collected, group: DispatchGroup) {

@@ -70,11 +70,11 @@ where Output.Result == Detector.Result {
         // workers' 512 KiB, and on a worker thread we saw libtorch's dispatcher state corrupted
         // ("variable_excluded_from_dispatch() INTERNAL ASSERT FAILED") after a few frames.
         let thread = Thread { [self] in
+            ThreadName.setForCurrentThread("detectd.infer")
             inferenceQueue.sync { runInference() }
             finished.leave()
         }
         thread.stackSize = 16 << 20
-        thread.name = "detectd.inference"
         thread.start()
         if let statsInterval {
             let timer = DispatchSource.makeTimerSource(queue: writerQueue)

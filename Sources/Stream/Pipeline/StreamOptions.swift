@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything a ``StreamReader`` needs to know about one stream: where it is, how to shape its frames, how long
 /// to wait for it and how to pace it.
 ///
@@ -13,6 +15,34 @@ public struct StreamOptions: Sendable {
         case tcp
         /// RTP over UDP: lower latency on a clean network, lost packets become corrupt pictures.
         case udp
+    }
+
+    /// How the thread that reads, decodes and letterboxes a stream competes with inference for the cores.
+    public enum DecodePriority: String, Sendable, CaseIterable {
+        /// The usual time sharing: decoding and inference take turns by their weights.
+        case normal
+        /// Linux's `SCHED_IDLE`: the thread (and the FFmpeg frame threads it starts, which inherit the policy)
+        /// runs only on a core that no ordinary thread wants, and gives way to one at once.
+        ///
+        /// For a lossless file this keeps decoding out of inference's way: libtorch splits each operation
+        /// statically between its threads, so a decoder that preempts one of them stalls them all. With 2 cores
+        /// at --imgsz 320 it raised the daemon's lossless rate by about 8% (docs/benchmarks.md).
+        // TODO: SCHED_IDLE decoding starves while other processes keep every core busy (its weight is 3 against
+        // 1024 for an ordinary thread), and an unprivileged thread cannot leave the policy again; on a machine
+        // shared with busy work, pass --decode-priority normal.
+        case idle
+
+        /// `SCHED_IDLE` from `<sched.h>`, which Swift's Glibc module leaves out (it is behind `_GNU_SOURCE`).
+        public static let idlePolicy: Int32 = 5
+
+        /// Applies the priority to the calling thread; false when the system refused it (the thread keeps the
+        /// policy it had).
+        func applyToCurrentThread() -> Bool {
+            var parameters = sched_param()
+            parameters.sched_priority = 0
+            let policy = self == .idle ? Self.idlePolicy : SCHED_OTHER
+            return pthread_setschedparam(pthread_self(), policy, &parameters) == 0
+        }
     }
 
     /// The stream's name, carried by every frame, event and counter (`NAME=URL` on the command line).
@@ -45,6 +75,9 @@ public struct StreamOptions: Sendable {
     public var decoderThreads: Int?
     /// How long to wait between reconnection attempts.
     public var backoff = Backoff()
+    /// The scheduling of the stream's reading thread (`--decode-priority`); nil chooses: idle for lossless
+    /// sources (files, images), normal for live and paced ones, whose frames must not wait for a free core.
+    public var decodePriority: DecodePriority?
 
     /// Options with the defaults above for the stream `name` at `url`.
     public init(name: String, url: String) {
@@ -74,5 +107,10 @@ public struct StreamOptions: Sendable {
     /// The decoding threads for a source of `kind`: ``decoderThreads``, or the default for the kind.
     func decoderThreads(for kind: SourceKind) -> Int {
         decoderThreads ?? (kind.isLive ? 1 : 2)
+    }
+
+    /// The reading thread's priority for a source of `kind`: ``decodePriority``, or the default for the kind.
+    public func decodePriority(for kind: SourceKind) -> DecodePriority {
+        decodePriority ?? (kind.deliveryPolicy(isRealtime: isRealtime) == .latestFrameWins ? .normal : .idle)
     }
 }

@@ -1,10 +1,11 @@
 import Dispatch
+import Foundation
 import Synchronization
 
 // TODO: stop() cannot end a `deliver` that blocks for back-pressure (lossless files): the sink must return
 // (false, when it shuts down) before the loop can end.
-// TODO: the loop holds one Dispatch worker thread for the stream's whole life, blocked in reads and sleeps:
-// fine for tens of streams, but hundreds would exhaust libdispatch's thread pool.
+// TODO: each stream has a thread of its own for its whole life, blocked in reads and sleeps, plus its decoder's
+// frame threads: fine for tens of streams, but hundreds would want an event loop over non-blocking reads.
 /// Reads one stream: opens its source, demuxes, decodes, letterboxes each picture into a pooled ``FrameBuffer``
 /// and hands the ``Frame``s to a ``FrameSink``, reconnecting live sources when they fail.
 ///
@@ -19,7 +20,9 @@ import Synchronization
 /// ```
 ///
 /// The reader runs one loop for the stream's whole life on its own serial queue, `detectd.stream.<name>`: every
-/// call into the sink (`deliver`, `report`, `count`) comes from there, in order. The connection follows
+/// call into the sink (`deliver`, `report`, `count`) comes from there, in order. The queue is driven by a thread
+/// named `read.<name>` (cut to 15 bytes) that belongs to the reader alone (not a Dispatch worker), so that its scheduling policy,
+/// ``StreamOptions/decodePriority(for:)``, stays with the stream and reaches the decoder's frame threads. The connection follows
 /// ``ReconnectPolicy``: the sink hears `connected`, `reconnecting` (with the reason), `eof` or `error` as
 /// ``StreamEvent``s. Frames are numbered from 0 in delivery order (after ``StreamOptions/vidStride``), across
 /// reconnects and loops. A frame's capture time is taken right after it is decoded (for a paced file, once it is
@@ -48,6 +51,15 @@ public final class StreamReader: Sendable {
     let sink: any FrameSink
     /// The queue the loop runs on.
     let queue: DispatchQueue
+    /// The scheduling of the reading thread, from ``StreamOptions/decodePriority(for:)``.
+    public let decodePriority: StreamOptions.DecodePriority
+    /// Whether the reading thread runs with ``decodePriority``; false until it has started, and when the system
+    /// refused the policy (the thread then runs as an ordinary one).
+    public var hasDecodePriority: Bool {
+        appliedPriority.load(ordering: .acquiring)
+    }
+    /// Set by the reading thread once its priority is applied.
+    private let appliedPriority = Atomic<Bool>(false)
     /// Stops the source's blocking calls after ``stop()``; one per reader, used by one source at a time.
     let interrupter = IOInterrupter()
     /// Signalled by ``stop()`` to end a sleep early.
@@ -78,17 +90,24 @@ public final class StreamReader: Sendable {
         case .lossless(let capacity): waiting = capacity
         }
         self.pool = pool ?? FrameBufferPool(limit: waiting + 3)
+        decodePriority = options.decodePriority(for: kind)
         queue = DispatchQueue(label: "detectd.stream.\(options.name)", qos: .userInitiated)
     }
 
-    /// Starts the loop on the reader's queue; later calls do nothing.
+    /// Starts the loop on the reader's queue, on a new thread; later calls do nothing.
     public func start() {
         guard !isStarted.exchange(true, ordering: .acquiringAndReleasing) else { return }
         running.enter()
-        queue.async { [self] in
-            StreamLoop(reader: self).run()
+        let thread = Thread { [self] in
+            ThreadName.setForCurrentThread("read.\(options.name)")
+            appliedPriority.store(decodePriority.applyToCurrentThread(), ordering: .releasing)
+            // A serial queue runs a `sync` block on the calling thread: the loop keeps this thread's policy.
+            queue.sync { StreamLoop(reader: self).run() }
             running.leave()
         }
+        // FFmpeg's demuxers and parsers run on this thread; 4 MiB leaves them room (Dispatch workers have 512 KiB).
+        thread.stackSize = 4 << 20
+        thread.start()
     }
 
     /// Asks the loop to end, from any thread: stops a blocking open or read at once and ends a backoff sleep.

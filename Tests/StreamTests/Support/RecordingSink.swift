@@ -27,6 +27,10 @@ final class RecordingSink: FrameSink {
         var centre: [Float]
         /// When the frame was decoded.
         var captureInstant: ContinuousClock.Instant
+        /// The scheduling policy of the thread that delivered it (`sched_getscheduler`).
+        var schedulingPolicy: Int32
+        /// The system's name of the thread that delivered it.
+        var threadName: String
     }
 
     /// One call into the sink, in order.
@@ -77,7 +81,8 @@ final class RecordingSink: FrameSink {
             index: frame.index, pts: frame.pts, inputWidth: frame.buffer.width, inputHeight: frame.buffer.height,
             geometry: frame.geometry, policy: policy,
             centre: (0..<3).map { frame.buffer.pointer[$0 * plane + centreOffset] },
-            captureInstant: frame.captureInstant)
+            captureInstant: frame.captureInstant, schedulingPolicy: sched_getscheduler(0),
+            threadName: Self.currentThreadName())
         record.withLock {
             $0.frames.append(delivery)
             $0.entries.append(.frame(frame.index))
@@ -105,6 +110,12 @@ final class RecordingSink: FrameSink {
             $0.totals.reconnects += counters.reconnects
             $0.increments.append(counters)
         }
+    }
+
+    /// The calling thread's name as the system keeps it (`pthread_getname_np` is not in Swift's Glibc module).
+    private static func currentThreadName() -> String {
+        let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+        return name.hasSuffix("\n") ? String(name.dropLast()) : name
     }
 
     /// A copy of what was recorded so far.
