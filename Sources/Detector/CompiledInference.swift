@@ -4,7 +4,7 @@ import Torch
 /// The real-time forward pass of an `InferenceModel`, compiled with oneDNN for one input geometry.
 ///
 /// Everything is prepared once in `init`: weights reordered into the blocked layout each convolution prefers,
-/// activations kept nChw8c from the first convolution to the head, activations fused into the convolutions,
+/// activations kept blocked (nChw16c with AVX-512, nChw8c otherwise) from the first convolution to the head, activations fused into the convolutions,
 /// concatenations resolved by letting producers write into their place, and one buffer per live activation group
 /// plus one shared scratchpad. `run` then only executes primitives; it allocates nothing on the Swift side.
 ///
@@ -45,11 +45,25 @@ public final class CompiledInference {
     /// Compiles `model` for `batch` images of `height` x `width` pixels (`dnnl_engine_create`,
     /// `dnnl_stream_create`, then a primitive per operation: `dnnl_primitive_desc_create`,
     /// `dnnl_primitive_create`).
-    public init(_ model: InferenceModel, batch: Int, height: Int, width: Int) throws(DetectorError) {
+    ///
+    /// - Parameter blockSize: channels per block of the activations, 8 or 16; nil chooses the CPU's
+    ///   (``OneDNNPlan/preferredBlockSize``), falling back to 8 when the model's channels do not split into 16s.
+    public init(
+        _ model: InferenceModel, batch: Int, height: Int, width: Int, blockSize: Int? = nil
+    ) throws(DetectorError) {
         guard batch >= 1, height > 0, width > 0, height % 32 == 0, width % 32 == 0 else {
             throw DetectorError.invalidArgument("batch must be positive and the size a multiple of 32")
         }
-        let plan = try OneDNNPlan(model, height: height, width: width)
+        let plan: OneDNNPlan
+        if let blockSize {
+            plan = try OneDNNPlan(model, height: height, width: width, blockSize: blockSize)
+        } else {
+            do {
+                plan = try OneDNNPlan(model, height: height, width: width, blockSize: OneDNNPlan.preferredBlockSize)
+            } catch {
+                plan = try OneDNNPlan(model, height: height, width: width, blockSize: 8)
+            }
+        }
         let anchorCount = model.anchors.first?.count ?? 0
         let shapes = plan.outputs.map { plan.values[$0].shape }
         guard anchorCount > 0, shapes.allSatisfy({ $0.channels % anchorCount == 0 }) else {
@@ -78,6 +92,7 @@ public final class CompiledInference {
         self.height = height
         self.width = width
         self.anchorCount = anchorCount
+        self.blockSize = plan.blockSize
         outputShapes = shapes.map { [batch, $0.channels, $0.height, $0.width] }
         self.engine = engine
         self.stream = stream
@@ -171,6 +186,8 @@ public final class CompiledInference {
 
     /// The label of every primitive in execution order (operation and implementation), for tests and logs.
     var primitiveLabels: [String] { executions.map(\.label) }
+    /// Channels per block of the activations' layout: 16 (nChw16c) or 8 (nChw8c).
+    public let blockSize: Int
 
     /// Points the image and the outputs at each image of the batch in turn and calls `body` for every primitive.
     private func forEachImage(
@@ -189,7 +206,7 @@ public final class CompiledInference {
                 try memory.setAddress(outputs[level].floats + index * outputCounts[level])
             }
             // TODO: A batch runs image by image on primitives built for one image, so that every concatenation
-            // part stays a dense nChw8c slice; batched primitives would amortise per-primitive overhead better.
+            // part stays a dense blocked slice; batched primitives would amortise per-primitive overhead better.
             for execution in executions {
                 try body(execution)
             }

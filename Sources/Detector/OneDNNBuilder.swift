@@ -12,8 +12,8 @@ struct OneDNNExecution {
 }
 
 /// Creates the memories and primitives of a `OneDNNPlan` for one image: weights are reordered once into the
-/// layout each convolution asks for, activations are nChw8c memories over the plan's buffers, and every
-/// primitive shares one user-provided scratchpad.
+/// layout each convolution asks for, activations are blocked memories (nChw8c or nChw16c, as the plan says) over
+/// the plan's buffers, and every primitive shares one user-provided scratchpad.
 struct OneDNNBuilder {
     /// The engine every memory and primitive is created on.
     let engine: DNNLEngine
@@ -45,7 +45,7 @@ struct OneDNNBuilder {
         }
     }
 
-    /// The memory of `value`: dense NCHW for the image (no address until a run) and the outputs, nChw8c in its
+    /// The memory of `value`: dense NCHW for the image (no address until a run) and the outputs, blocked in its
     /// buffer at its channel offset otherwise.
     private mutating func makeMemory(for value: Int, outputs: [AlignedBuffer]) throws(DetectorError) -> DNNLMemory {
         let shape = plan.values[value].shape
@@ -58,7 +58,8 @@ struct OneDNNBuilder {
             memory = try DNNLMemory(.make(dims, dnnl_nchw), engine: engine, address: outputs[level].address)
         case .buffer(let index, let channelOffset):
             let address = activations[index].floats + channelOffset * shape.planeCount
-            memory = try DNNLMemory(.make(dims, dnnl_nChw8c), engine: engine, address: address)
+            let layout = plan.blockSize == 16 ? dnnl_nChw16c : dnnl_nChw8c
+            memory = try DNNLMemory(.make(dims, layout), engine: engine, address: address)
         }
         memories.append(memory)
         return memory

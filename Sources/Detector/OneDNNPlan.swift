@@ -1,12 +1,14 @@
+import CDNNL
 import Torch
 
 /// An `InferenceModel`'s graph lowered for one image of one geometry: a flat list of operations on values, every
 /// concatenation resolved to where its parts live, and every value given a place in a reusable buffer.
 ///
-/// Activations are stored nChw8c (oneDNN's blocked layout on AVX2). A part of a concatenation is written by its
-/// producer straight into the concatenation's buffer: for one image in nChw8c, channels `[o, o + c)` with `o` and
-/// `c` multiples of 8 are themselves a dense nChw8c tensor that starts `o * height * width` floats into the buffer,
-/// so the concatenation costs nothing. A part that cannot be placed so (a value joining two concatenations, or
+/// Activations are stored in oneDNN's blocked layout for the CPU's vectors: nChw16c with AVX-512, nChw8c with
+/// AVX2 (``blockSize`` channels per block). A part of a concatenation is written by its producer straight into the
+/// concatenation's buffer: for one image, channels `[o, o + c)` with `o` and `c` multiples of the block are
+/// themselves a dense blocked tensor that starts `o * height * width` floats into the buffer, so the
+/// concatenation costs nothing. A part that cannot be placed so (a value joining two concatenations, or
 /// the image) is copied in instead.
 ///
 /// Buffers are reused: a buffer holds one concatenation group (a root value and every part placed in it) from its
@@ -21,8 +23,10 @@ struct OneDNNPlan {
         /// Columns.
         var width: Int
 
-        /// Floats in nChw8c, channels padded to a multiple of 8.
-        var blockedCount: Int { (channels + 7) / 8 * 8 * height * width }
+        /// Floats in blocks of `blockSize` channels, the channels padded to a multiple of it.
+        func blockedCount(blockSize: Int) -> Int {
+            (channels + blockSize - 1) / blockSize * blockSize * height * width
+        }
         /// Floats per channel.
         var planeCount: Int { height * width }
     }
@@ -34,7 +38,7 @@ struct OneDNNPlan {
         /// The head's output of `level`, dense NCHW.
         case output(level: Int)
         /// In `buffer`, `channelOffset` channels in: at `channelOffset * height * width` floats, since both the
-        /// offset and the value's channels are multiples of 8.
+        /// offset and the value's channels are multiples of the block.
         case buffer(index: Int, channelOffset: Int)
     }
 
@@ -86,10 +90,26 @@ struct OneDNNPlan {
     let bufferCounts: [Int]
     /// The value of each head level.
     let outputs: [Int]
+    /// Channels per block of the activations' layout: 8 (nChw8c) or 16 (nChw16c).
+    let blockSize: Int
 
-    /// Lowers `model` for one image of `height` x `width` pixels.
-    init(_ model: InferenceModel, height: Int, width: Int) throws(DetectorError) {
-        var lowering = Lowering(image: Shape(channels: 3, height: height, width: width))
+    /// The block the CPU's widest vectors fill: 16 floats with AVX-512 (`dnnl_get_effective_cpu_isa`, which
+    /// honours `ONEDNN_MAX_CPU_ISA`), 8 otherwise.
+    static var preferredBlockSize: Int {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        let avx512 = dnnl_cpu_isa_avx512_core.rawValue
+        return isa & avx512 == avx512 ? 16 : 8
+    }
+
+    /// Lowers `model` for one image of `height` x `width` pixels, activations in blocks of `blockSize` channels
+    /// (8 or 16); throws when a concatenation part's or (for 16) a convolution's channels are not a multiple of
+    /// the block.
+    init(_ model: InferenceModel, height: Int, width: Int, blockSize: Int) throws(DetectorError) {
+        guard blockSize == 8 || blockSize == 16 else {
+            throw DetectorError.invalidArgument("the block size must be 8 or 16 channels")
+        }
+        self.blockSize = blockSize
+        var lowering = Lowering(image: Shape(channels: 3, height: height, width: width), blockSize: blockSize)
         var stepValues: [Int] = []
         for (index, step) in model.steps.enumerated() {
             let arguments = model.inputs[index].map { $0 < 0 ? 0 : stepValues[$0] }
@@ -101,7 +121,7 @@ struct OneDNNPlan {
                 for (level, input) in arguments.enumerated() {
                     let step = InferenceModel.Step.conv(
                         weight: weights[level], bias: biases[level], stride: 1, padding: 0, activation: nil)
-                    lowering.outputs.append(try lowering.copy(lowering.lower(step, input)))
+                    lowering.outputs.append(try lowering.copy(lowering.lower(step, input, isHead: true)))
                 }
                 stepValues.append(-1)
             case .concat:
@@ -135,9 +155,11 @@ private struct Lowering {
     var shapes: [OneDNNPlan.Shape]
     var pending: [Pending] = []
     var outputs: [Int] = []
+    let blockSize: Int
 
-    init(image: OneDNNPlan.Shape) {
+    init(image: OneDNNPlan.Shape, blockSize: Int) {
         shapes = [image]
+        self.blockSize = blockSize
     }
 
     mutating func add(_ shape: OneDNNPlan.Shape) -> Int {
@@ -145,13 +167,19 @@ private struct Lowering {
         return shapes.count - 1
     }
 
-    mutating func lower(_ step: InferenceModel.Step, _ input: Int) throws(DetectorError) -> Int {
+    /// Lowers `step` on `input`; `isHead` for the head's convolutions, whose output channels (anchors times
+    /// 5 plus the classes) need not fill blocks: their outputs are copied out to plain NCHW.
+    mutating func lower(_ step: InferenceModel.Step, _ input: Int, isHead: Bool = false) throws(DetectorError) -> Int {
         let shape = shapes[input]
         switch step {
         case .conv(let weight, let bias, let stride, let padding, let activation):
             let kernel = weight.shape
             guard kernel.count == 4, kernel[1] == shape.channels, bias.shape == [kernel[0]] else {
                 throw DetectorError.invalidArgument("a convolution's weights do not fit its input")
+            }
+            // oneDNN's AVX-512 kernels want whole blocks of 16 output channels; others fall to `ref:any`.
+            guard blockSize == 8 || isHead || kernel[0] % blockSize == 0 else {
+                throw DetectorError.invalidArgument("a convolution's channels are not a multiple of \(blockSize)")
             }
             let output = add(
                 OneDNNPlan.Shape(
@@ -209,7 +237,7 @@ private struct Lowering {
         return best
     }
 
-    /// A copy of `input` in a new value: the head's convolutions write nChw8c (oneDNN has no fast 1x1
+    /// A copy of `input` in a new value: the head's convolutions write blocked (oneDNN has no fast 1x1
     /// convolution into plain NCHW: it picks `ref:any`), and a reorder then writes the plain output.
     mutating func copy(_ input: Int) -> Int {
         let output = add(shapes[input])
@@ -242,10 +270,12 @@ private struct Lowering {
             var channelOffset = 0
             var placed: Set<Int> = []
             for part in parts {
-                // TODO: A concatenation part whose channel count or offset is not a multiple of 8 is rejected:
-                // it is no dense nChw8c slice; every width of `Architecture` rounds channels to 8.
-                guard shapes[part].channels % 8 == 0, channelOffset % 8 == 0 else {
-                    throw DetectorError.invalidArgument("a concatenated tensor's channels are not a multiple of 8")
+                // TODO: A concatenation part whose channel count or offset is not a multiple of the block is
+                // rejected: it is no dense blocked slice. Every width of `Architecture` rounds channels to 8, so
+                // blocks of 8 always do; `CompiledInference` falls back to them when 16 do not fit.
+                guard shapes[part].channels % blockSize == 0, channelOffset % blockSize == 0 else {
+                    throw DetectorError.invalidArgument(
+                        "a concatenated tensor's channels are not a multiple of \(blockSize)")
                 }
                 var destination = part
                 if part == 0 || outputs.contains(part) || parent[part] != nil || placed.contains(part) {
@@ -313,7 +343,7 @@ private struct Lowering {
         let groups = first.keys.filter { $0 != 0 && !outputs.contains($0) }.sorted { first[$0]! < first[$1]! }
         for group in groups {
             let start = first[group]!
-            let needed = shapes[group].blockedCount
+            let needed = shapes[group].blockedCount(blockSize: blockSize)
             let free = counts.indices.filter { busyUntil[$0] < start }
             let fitting = free.filter { counts[$0] >= needed }.min { counts[$0] < counts[$1] }
             let chosen: Int
