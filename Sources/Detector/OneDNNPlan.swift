@@ -177,6 +177,8 @@ private struct Lowering {
             guard kernel.count == 4, kernel[1] == shape.channels, bias.shape == [kernel[0]] else {
                 throw DetectorError.invalidArgument("a convolution's weights do not fit its input")
             }
+            // TODO: a model with any convolution whose channels are not a multiple of 16 (narrow students) runs
+            // wholly in blocks of 8, on AVX2 kernels, even on an AVX-512 CPU; mixing layouts would cost reorders.
             // oneDNN's AVX-512 kernels want whole blocks of 16 output channels; others fall to `ref:any`.
             guard blockSize == 8 || isHead || kernel[0] % blockSize == 0 else {
                 throw DetectorError.invalidArgument("a convolution's channels are not a multiple of \(blockSize)")
