@@ -1,4 +1,5 @@
 import Detector
+import TestSupport
 import Testing
 
 @Suite("Letterbox geometry and preprocessing")

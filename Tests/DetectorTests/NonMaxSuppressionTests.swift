@@ -1,34 +1,6 @@
 import Detector
+import TestSupport
 import Testing
-
-/// SplitMix64: a tiny seeded generator, so that random cases are the same on every run and platform.
-struct SplitMix64 {
-    private var state: UInt64
-
-    /// Creates a generator from a seed.
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    /// The next 64 random bits.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-
-    /// A float uniform in [0, 1), on a grid of 2^-24.
-    mutating func nextUnit() -> Float {
-        Float(next() >> 40) / Float(1 << 24)
-    }
-
-    /// An integer uniform in `range`.
-    mutating func nextInt(in range: Range<Int>) -> Int {
-        range.lowerBound + Int(next() % UInt64(range.count))
-    }
-}
 
 /// One randomised comparison of the suppressor with the reference.
 struct RandomNMSCase: Sendable, CustomTestStringConvertible {

@@ -1,4 +1,5 @@
 import Evaluation
+import TestSupport
 
 /// Seeded random ground truth and detections that exercise every rule of COCO's matching: crowd boxes, integer
 /// boxes whose IoUs land exactly on thresholds, tied scores, duplicates, more than 100 detections on one image,

@@ -1,5 +1,6 @@
 import Foundation
 import Stream
+import TestSupport
 import Testing
 
 /// Media files made once per test process with the `ffmpeg` command-line tool, in a temporary directory that is
@@ -158,23 +159,6 @@ enum MediaFixtures {
         } catch {
             throw FixtureError(description: "cannot write \(url.path): \(error)")
         }
-    }
-}
-
-/// A small seeded generator, so that "random" fixtures are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }
 

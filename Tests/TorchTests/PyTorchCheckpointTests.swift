@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Torch
 
@@ -170,7 +171,7 @@ struct PyTorchCheckpointTests {
     /// Random bytes are not a zip archive.
     @Test func randomBytesAreMalformed() throws {
         let directory = try ScratchFolder()
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let noise = (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
         let reason = try #require(malformedReason(directory.write("noise.pt", Data(noise))))
         #expect(reason.contains("end of central directory"), "\(reason)")
@@ -366,25 +367,5 @@ private enum StoredZip {
     /// The little-endian bytes of `values`.
     private static func little<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
         values.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
-    }
-}
-
-/// A small deterministic random number generator.
-private struct SplitMix: RandomNumberGenerator {
-    /// The generator's state.
-    var state: UInt64
-
-    /// Creates a generator starting from `seed`.
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    /// The next pseudo-random value (SplitMix64).
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }
