@@ -75,6 +75,8 @@ enum Detectd {
         _ = execv(executable, CommandLine.unsafeArgv)
     }
 
+    // TODO: with every core busy elsewhere (a teacher fine-tuning in the same process, say) this spin measured
+    // 0.79x to 1.27x of PASSIVE's rate (docs/benchmarks.md); the count is fixed, not adapted to the load.
     /// The default `GOMP_SPINCOUNT`: rounds of a few nanoseconds each, so about 10-30 microseconds of spinning.
     static let openMPSpinCount = 3000
 
