@@ -101,6 +101,9 @@ extension StreamTests {
             #expect(rtsp["rtsp_transport"] == "udp")
             #expect(rtsp["timeout"] == "2500000")
             #expect(rtsp["fpsprobesize"] == "2")
+            // The probe ends after the first packets, so that no burst of stale frames follows the connection.
+            #expect(rtsp["probesize"] == "32")
+            #expect(rtsp["analyzeduration"] == "100000")
             let http = SourceKind.network.formatOptions(ioTimeout: .seconds(10), rtspTransport: .tcp)
             #expect(http == ["rw_timeout": "11000000"])
             #expect(SourceKind.file.formatOptions(ioTimeout: .seconds(10), rtspTransport: .tcp).isEmpty)
