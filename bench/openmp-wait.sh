@@ -19,7 +19,8 @@ bench_setup
 import json, os, statistics, subprocess, sys
 
 detectd, weights, rounds, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-policies = {"spin3000": {"GOMP_SPINCOUNT": "3000"}, "spin1000": {"GOMP_SPINCOUNT": "1000"}, "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
+policies = {"spin3000": {"GOMP_SPINCOUNT": "3000"}, "spin1000": {"GOMP_SPINCOUNT": "1000"},
+            "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
             "libgomp_default": {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": ""}}
 
 def forward(policy):

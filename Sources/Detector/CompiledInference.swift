@@ -4,9 +4,10 @@ import Torch
 /// The real-time forward pass of an `InferenceModel`, compiled with oneDNN for one input geometry.
 ///
 /// Everything is prepared once in `init`: weights reordered into the blocked layout each convolution prefers,
-/// activations kept blocked (nChw16c with AVX-512, nChw8c otherwise) from the first convolution to the head, activations fused into the convolutions,
-/// concatenations resolved by letting producers write into their place, and one buffer per live activation group
-/// plus one shared scratchpad. `run` then only executes primitives; it allocates nothing on the Swift side.
+/// activations kept blocked (nChw16c with AVX-512, nChw8c otherwise) from the first convolution to the head,
+/// activations fused into the convolutions, concatenations resolved by letting producers write into their place,
+/// and one buffer per live activation group plus one shared scratchpad. `run` then only executes primitives; it
+/// allocates nothing on the Swift side.
 ///
 /// Threads: oneDNN runs on the process-wide OpenMP pool (`TorchRuntime.setThreadCount` sets it), on whichever
 /// thread calls `run`.
@@ -30,7 +31,8 @@ public final class CompiledInference {
     // oversubscribed machine each of the ~70 primitives can wait for a preempted thread: at a load average of 4 on
     // 2 cores, runs at 320x320 took 540 ms (22 ms idle) where ONNX Runtime's work-stealing pool took about 100 ms.
     // OMP_WAIT_POLICY=passive kept runs under 75 ms in that state; detectd now starts with a short bounded spin
-    // (GOMP_SPINCOUNT=3000, read once, at start-up), which is as good when loaded and faster when quiet.
+    // (GOMP_SPINCOUNT=3000, read once, at start-up): 0.79x to 1.27x of passive's rate with every core busy
+    // elsewhere, 1.25x to 1.73x on a quiet machine (docs/benchmarks.md).
     private let engine: DNNLEngine
     private let stream: DNNLStream
     private let executions: [OneDNNExecution]
@@ -54,15 +56,12 @@ public final class CompiledInference {
         guard batch >= 1, height > 0, width > 0, height % 32 == 0, width % 32 == 0 else {
             throw DetectorError.invalidArgument("batch must be positive and the size a multiple of 32")
         }
+        let chosen = blockSize ?? OneDNNPlan.preferredBlockSize
         let plan: OneDNNPlan
-        if let blockSize {
-            plan = try OneDNNPlan(model, height: height, width: width, blockSize: blockSize)
-        } else {
-            do {
-                plan = try OneDNNPlan(model, height: height, width: width, blockSize: OneDNNPlan.preferredBlockSize)
-            } catch {
-                plan = try OneDNNPlan(model, height: height, width: width, blockSize: 8)
-            }
+        do {
+            plan = try OneDNNPlan(model, height: height, width: width, blockSize: chosen)
+        } catch  where blockSize == nil && chosen != 8 {
+            plan = try OneDNNPlan(model, height: height, width: width, blockSize: 8)
         }
         let anchorCount = model.anchors.first?.count ?? 0
         let shapes = plan.outputs.map { plan.values[$0].shape }

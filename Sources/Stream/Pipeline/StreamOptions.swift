@@ -26,7 +26,7 @@ public struct StreamOptions: Sendable {
         ///
         /// For a lossless file this keeps decoding out of inference's way: libtorch splits each operation
         /// statically between its threads, so a decoder that preempts one of them stalls them all. With 2 cores
-        /// at --imgsz 320 it raised the daemon's lossless rate by about 8% (docs/benchmarks.md).
+        /// at --imgsz 320 it raised the daemon's lossless rate by 3% (47.1 against 45.7 fps, docs/benchmarks.md).
         // TODO: SCHED_IDLE decoding starves while other processes keep every core busy (its weight is 3 against
         // 1024 for an ordinary thread), and an unprivileged thread cannot leave the policy again; on a machine
         // shared with busy work, pass --decode-priority normal.
@@ -39,7 +39,6 @@ public struct StreamOptions: Sendable {
         /// policy it had).
         func applyToCurrentThread() -> Bool {
             var parameters = sched_param()
-            parameters.sched_priority = 0
             let policy = self == .idle ? Self.idlePolicy : SCHED_OTHER
             return pthread_setschedparam(pthread_self(), policy, &parameters) == 0
         }

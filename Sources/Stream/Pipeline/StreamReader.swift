@@ -21,12 +21,12 @@ import Synchronization
 ///
 /// The reader runs one loop for the stream's whole life on its own serial queue, `detectd.stream.<name>`: every
 /// call into the sink (`deliver`, `report`, `count`) comes from there, in order. The queue is driven by a thread
-/// named `read.<name>` (cut to 15 bytes) that belongs to the reader alone (not a Dispatch worker), so that its scheduling policy,
-/// ``StreamOptions/decodePriority(for:)``, stays with the stream and reaches the decoder's frame threads. The connection follows
-/// ``ReconnectPolicy``: the sink hears `connected`, `reconnecting` (with the reason), `eof` or `error` as
-/// ``StreamEvent``s. Frames are numbered from 0 in delivery order (after ``StreamOptions/vidStride``), across
-/// reconnects and loops. A frame's capture time is taken right after it is decoded (for a paced file, once it is
-/// due), before it is letterboxed straight into a buffer from ``pool``.
+/// named `read.<name>` (cut to 15 bytes) that belongs to the reader alone (not a Dispatch worker), so that its
+/// scheduling policy, ``StreamOptions/decodePriority(for:)``, stays with the stream and reaches the decoder's
+/// frame threads. The connection follows ``ReconnectPolicy``: the sink hears `connected`, `reconnecting` (with
+/// the reason), `eof` or `error` as ``StreamEvent``s. Frames are numbered from 0 in delivery order (after
+/// ``StreamOptions/vidStride``), across reconnects and loops. A frame's capture time is taken right after it is
+/// decoded (for a paced file, once it is due), before it is letterboxed straight into a buffer from ``pool``.
 ///
 /// Counters go to ``FrameSink/count(_:for:)`` as increments: before each delivered frame (the frames decoded
 /// and packets found corrupt since the last report), with each `reconnecting` event (one reconnect), at least
